@@ -1,0 +1,79 @@
+/**
+ * Every error Hydra raises on purpose carries a stable code users can search for
+ * (HYDRA_ERR_*), the HTTP status it maps to, and a message that says what to do.
+ */
+export class HydraError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** Seconds a client should wait before retrying, when the cause is transient. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: string, status: number, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}
+
+/** The request is malformed: wrong JSON, wrong types, missing fields. */
+export class BadRequestError extends HydraError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("HYDRA_ERR_BAD_REQUEST", 400, message, options);
+  }
+}
+
+/** The request body is larger than `server.bodyLimit`. */
+export class PayloadTooLargeError extends HydraError {
+  constructor(limitBytes: number) {
+    super(
+      "HYDRA_ERR_BODY_TOO_LARGE",
+      413,
+      `request body is larger than the limit of ${limitBytes} bytes; send a smaller body or raise server.bodyLimit`,
+    );
+  }
+}
+
+/** No node in the pool has the requested model. Mirrors Ollama's own 404 wording. */
+export class ModelNotFoundError extends HydraError {
+  readonly model: string;
+  constructor(model: string) {
+    super("HYDRA_ERR_MODEL_NOT_FOUND", 404, `model "${model}" not found, try pulling it first`);
+    this.model = model;
+  }
+}
+
+/** Missing or wrong API key. */
+export class UnauthorizedError extends HydraError {
+  constructor(message = "missing or invalid API key: send 'Authorization: Bearer <key>' with a key from auth.keys") {
+    super("HYDRA_ERR_UNAUTHORIZED", 401, message);
+  }
+}
+
+/** Nodes exist for the model, but none can take the request (all down or unreachable). */
+export class NoNodeAvailableError extends HydraError {
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super("HYDRA_ERR_NO_NODE_AVAILABLE", 503, message, options);
+  }
+}
+
+/** A node answered with an error, or the connection to it failed. */
+export class UpstreamError extends HydraError {
+  readonly node: string;
+  constructor(node: string, status: number, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super("HYDRA_ERR_UPSTREAM", status, message, options);
+    this.node = node;
+  }
+}
+
+/** The configuration file, environment or flags hold a value Hydra cannot use. */
+export class ConfigError extends HydraError {
+  constructor(message: string) {
+    super("HYDRA_ERR_CONFIG", 500, message);
+  }
+}
+
+export function isHydraError(error: unknown): error is HydraError {
+  return error instanceof HydraError;
+}
