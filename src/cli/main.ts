@@ -1,1 +1,58 @@
-console.log("hydra")
+#!/usr/bin/env node
+/**
+ * The `hydra` command. Each subcommand's module is imported only when it runs, so
+ * `hydra --help` and `hydra serve` start fast.
+ */
+import { Command, Option } from "commander";
+import { exitWithError } from "./exit.js";
+
+const program = new Command()
+  .name("hydra")
+  .description("One Ollama- and OpenAI-compatible endpoint in front of a cluster of Ollama nodes")
+  .version("0.1.0");
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const port = (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) {
+    throw new Error(`--port ${value} is not a port number (0-65535)`);
+  }
+  return parsed;
+};
+
+program
+  .command("serve")
+  .description("run the gateway in front of the configured nodes")
+  .option("-c, --config <file>", "configuration file (default: ./hydra.yaml when present)")
+  .option("--host <host>", "address to listen on (default 127.0.0.1)")
+  .option("-p, --port <port>", "port to listen on (default 8000)", port)
+  .option("--data-dir <dir>", "where Hydra keeps its files (default .hydra)")
+  .option("-n, --node <url>", "an Ollama node to use (repeatable)", collect)
+  .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+  .action(async (options) => (await import("./commands/serve.js")).serve(options));
+
+program
+  .command("sim")
+  .description("run simulated Ollama nodes (for tests, demos and benchmarks)")
+  .option("--cluster <file>", "cluster file with one entry per node (see examples/)")
+  .option("-p, --port <port>", "port of a single node (default 11500; 0 = any free port)", port)
+  .option("-m, --model <name>", "a model the single node has (repeatable)", collect)
+  .option("--zero-latency", "answer instantly (for overhead benchmarks)")
+  .action(async (options) => (await import("./commands/sim.js")).sim(options));
+
+program
+  .command("demo")
+  .description("start three simulated nodes and the gateway, stream one chat, keep serving until Ctrl-C")
+  .option("-p, --port <port>", "gateway port (default 8000; 0 = any free port)", port)
+  .option("--once", "exit after the demo chat instead of serving")
+  .action(async (options) => (await import("./commands/demo.js")).demo(options));
+
+program
+  .command("nodes")
+  .description("show the gateway's nodes: health, models (loaded or not), requests in flight")
+  .option("-g, --gateway <url>", "gateway URL", process.env.HYDRA_URL ?? "http://127.0.0.1:8000")
+  .option("-k, --api-key <key>", "API key, when the gateway requires one", process.env.HYDRA_API_KEY)
+  .option("--json", "print JSON instead of a table")
+  .action(async (options) => (await import("./commands/nodes.js")).nodes(options));
+
+program.parseAsync(process.argv).catch(exitWithError);

@@ -20,7 +20,10 @@ export const optionsSchema = z.looseObject({
   stop: z.array(z.string()).optional(),
 });
 
-const modelName = z.string().min(1, "model is required: name the model to use, e.g. \"llama3.2\"");
+const MODEL_REQUIRED = 'model is required: name the model to use, e.g. "llama3.2"';
+const modelName = z
+  .string({ error: (issue) => (issue.input === undefined ? MODEL_REQUIRED : "model must be a string") })
+  .min(1, MODEL_REQUIRED);
 
 export const toolCallSchema = z.looseObject({
   function: z.looseObject({

@@ -1,0 +1,64 @@
+/**
+ * The gateway's configuration, validated with zod. Every key has a default so an
+ * empty hydra.yaml (or none) is a working configuration.
+ */
+import { z } from "zod";
+
+export const nodeConfigSchema = z.strictObject({
+  url: z.string().min(1),
+  name: z.string().min(1).optional(),
+  tags: z.array(z.string()).default([]),
+  weight: z.number().positive().default(1),
+});
+
+export const serverConfigSchema = z.strictObject({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.number().int().min(0).max(65535).default(8000),
+  /** Largest accepted request body in bytes (images in chat requests are base64, so be generous). */
+  bodyLimit: z
+    .number()
+    .int()
+    .positive()
+    .default(32 * 1024 * 1024),
+});
+
+export const upstreamConfigSchema = z.strictObject({
+  /** Keep-alive connections per node. */
+  connections: z.number().int().positive().default(128),
+  connectTimeoutMs: z.number().int().positive().default(5_000),
+  /** Until the node sends response headers; a cold model load can take minutes. */
+  headersTimeoutMs: z.number().int().positive().default(300_000),
+  /** Longest silence between two chunks of a response. */
+  bodyTimeoutMs: z.number().int().positive().default(300_000),
+});
+
+export const inventoryConfigSchema = z.strictObject({
+  /** How often each node's /api/tags and /api/ps are read. */
+  refreshIntervalMs: z.number().int().positive().default(10_000),
+  /** Deadline for one node's inventory answer. */
+  timeoutMs: z.number().int().positive().default(3_000),
+});
+
+export const authConfigSchema = z.strictObject({
+  /** API keys accepted as `Authorization: Bearer <key>`. Empty: no auth. */
+  keys: z.array(z.string().min(8, "API keys must be at least 8 characters")).default([]),
+});
+
+export const logConfigSchema = z.strictObject({
+  level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export const hydraConfigSchema = z.strictObject({
+  server: serverConfigSchema.default(serverConfigSchema.parse({})),
+  dataDir: z.string().min(1).default(".hydra"),
+  nodes: z.array(nodeConfigSchema).default([]),
+  upstream: upstreamConfigSchema.default(upstreamConfigSchema.parse({})),
+  inventory: inventoryConfigSchema.default(inventoryConfigSchema.parse({})),
+  auth: authConfigSchema.default(authConfigSchema.parse({})),
+  log: logConfigSchema.default(logConfigSchema.parse({})),
+});
+
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+export type HydraConfig = z.infer<typeof hydraConfigSchema>;
+/** What a config file, env or flags may hold before defaults are applied. */
+export type HydraConfigInput = z.input<typeof hydraConfigSchema>;

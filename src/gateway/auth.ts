@@ -1,0 +1,29 @@
+/**
+ * Optional API keys. When `auth.keys` is set, every route but the liveness ones
+ * needs `Authorization: Bearer <key>`.
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { UnauthorizedError } from "../errors.js";
+
+const PUBLIC_PATHS = new Set(["/", "/health"]);
+
+export function installAuth(app: FastifyInstance, keys: readonly string[]): void {
+  if (keys.length === 0) return;
+  const accepted = keys.map((key) => Buffer.from(key));
+  app.addHook("onRequest", async (request) => {
+    const path = request.url.split("?", 1)[0] ?? "";
+    if (PUBLIC_PATHS.has(path)) return;
+    const header = request.headers.authorization;
+    const presented = header?.startsWith("Bearer ") ? Buffer.from(header.slice(7).trim()) : undefined;
+    if (presented === undefined) throw new UnauthorizedError();
+    if (!accepted.some((key) => key.length === presented.length && timingSafeEqual(key, presented))) {
+      throw new UnauthorizedError("invalid API key: use one of the keys in auth.keys");
+    }
+  });
+}
+
+/** Loopback addresses are private to this machine; anything else is reachable by others. */
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}

@@ -1,0 +1,114 @@
+/**
+ * Prometheus metrics of one gateway. Each gateway has its own registry, so several
+ * gateways in one process (tests, benchmarks) never mix their numbers.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { NodePool } from "../pool/pool.js";
+import type { GenerationStats } from "../protocol/ollama/types.js";
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export interface RequestRecord {
+  route: string;
+  model: string;
+  node: string;
+  status: number;
+  seconds: number;
+}
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #requests: Counter<"route" | "model" | "node" | "status">;
+  readonly #duration: Histogram<"route" | "model" | "node">;
+  readonly #ttft: Histogram<"model" | "node">;
+  readonly #tokens: Counter<"model" | "node" | "type">;
+  readonly #decodeRate: Histogram<"model" | "node">;
+
+  constructor(pool: NodePool) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: "hydra_process_" });
+    this.#requests = new Counter({
+      name: "hydra_requests_total",
+      help: "Requests answered by the gateway, by route, model, serving node and HTTP status",
+      labelNames: ["route", "model", "node", "status"],
+      registers,
+    });
+    this.#duration = new Histogram({
+      name: "hydra_request_duration_seconds",
+      help: "Time from request received to response complete",
+      labelNames: ["route", "model", "node"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#ttft = new Histogram({
+      name: "hydra_time_to_first_token_seconds",
+      help: "Time from request received to the first generated token sent to the client",
+      labelNames: ["model", "node"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#tokens = new Counter({
+      name: "hydra_tokens_total",
+      help: "Tokens processed, as reported by the nodes (type: prompt or completion)",
+      labelNames: ["model", "node", "type"],
+      registers,
+    });
+    this.#decodeRate = new Histogram({
+      name: "hydra_decode_tokens_per_second",
+      help: "Generation speed reported by the node (eval_count / eval_duration)",
+      labelNames: ["model", "node"],
+      buckets: [1, 2, 5, 10, 20, 40, 80, 160, 320, 640, 1280],
+      registers,
+    });
+    new Gauge({
+      name: "hydra_node_in_flight",
+      help: "Requests in flight on each node",
+      labelNames: ["node"],
+      registers,
+      collect() {
+        for (const node of pool.nodes) this.set({ node: node.name }, node.inFlight);
+      },
+    });
+    new Gauge({
+      name: "hydra_node_up",
+      help: "1 when the node answered its last check, else 0",
+      labelNames: ["node"],
+      registers,
+      collect() {
+        for (const node of pool.nodes) this.set({ node: node.name }, node.healthy ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "hydra_node_models",
+      help: "Models on each node (state: installed or loaded)",
+      labelNames: ["node", "state"],
+      registers,
+      collect() {
+        for (const node of pool.nodes) {
+          this.set({ node: node.name, state: "installed" }, node.models.size);
+          this.set({ node: node.name, state: "loaded" }, node.loaded.size);
+        }
+      },
+    });
+  }
+
+  recordRequest(record: RequestRecord): void {
+    const { route, model, node, status, seconds } = record;
+    this.#requests.inc({ route, model, node, status: String(status) });
+    this.#duration.observe({ route, model, node }, seconds);
+  }
+
+  recordFirstToken(model: string, node: string, seconds: number): void {
+    this.#ttft.observe({ model, node }, seconds);
+  }
+
+  recordGeneration(model: string, node: string, stats: Partial<GenerationStats>): void {
+    if (typeof stats.prompt_eval_count === "number") this.#tokens.inc({ model, node, type: "prompt" }, stats.prompt_eval_count);
+    if (typeof stats.eval_count === "number") {
+      this.#tokens.inc({ model, node, type: "completion" }, stats.eval_count);
+      if (typeof stats.eval_duration === "number" && stats.eval_duration > 0) {
+        this.#decodeRate.observe({ model, node }, stats.eval_count / (stats.eval_duration / 1e9));
+      }
+    }
+  }
+}

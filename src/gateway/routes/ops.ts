@@ -1,0 +1,51 @@
+/**
+ * Liveness, health, metrics and Hydra's own view of the nodes.
+ */
+import type { FastifyInstance } from "fastify";
+import type { GatewayContext } from "../exchange.js";
+
+export interface NodeView {
+  name: string;
+  url: string;
+  health: string;
+  lastError: string | null;
+  lastSeenAt: string | null;
+  version: string | null;
+  tags: readonly string[];
+  weight: number;
+  inFlight: number;
+  models: { name: string; loaded: boolean; size: number }[];
+}
+
+export async function opsRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
+  // Ollama clients probe `/` to see whether the server is up; answer exactly like Ollama.
+  app.get("/", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("Ollama is running"));
+
+  app.get("/health", async (_request, reply) => {
+    const up = ctx.pool.nodes.filter((node) => node.healthy).length;
+    const total = ctx.pool.nodes.length;
+    return reply.code(up > 0 ? 200 : 503).send({ status: up === total ? "ok" : up > 0 ? "degraded" : "down", nodes: { up, total } });
+  });
+
+  app.get("/metrics", async (_request, reply) => {
+    const text = await ctx.metrics.registry.metrics();
+    return reply.type(ctx.metrics.registry.contentType).send(text);
+  });
+
+  app.get("/v1/hydra/nodes", async () => ({ nodes: ctx.pool.nodes.map(nodeView) }));
+}
+
+function nodeView(node: GatewayContext["pool"]["nodes"][number]): NodeView {
+  return {
+    name: node.name,
+    url: node.url,
+    health: node.health,
+    lastError: node.lastError ?? null,
+    lastSeenAt: node.lastSeenAt === undefined ? null : new Date(node.lastSeenAt).toISOString(),
+    version: node.version ?? null,
+    tags: node.tags,
+    weight: node.weight,
+    inFlight: node.inFlight,
+    models: [...node.models.entries()].map(([key, model]) => ({ name: model.name, loaded: node.loaded.has(key), size: model.size })),
+  };
+}

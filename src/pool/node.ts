@@ -1,0 +1,81 @@
+import type { NodeConfig } from "../config/schema.js";
+import type { PsModel, TagModel } from "../protocol/ollama/types.js";
+import type { NodeBackend } from "./backend/backend.js";
+import { canonicalModelName } from "./model-name.js";
+
+export type NodeHealth = "unknown" | "up" | "down";
+
+/** One Ollama node as the pool sees it: configuration, inventory and live load. */
+export class PoolNode {
+  readonly name: string;
+  readonly url: string;
+  readonly tags: readonly string[];
+  readonly weight: number;
+  readonly backend: NodeBackend;
+
+  health: NodeHealth = "unknown";
+  lastError: string | undefined;
+  lastSeenAt: number | undefined;
+  version: string | undefined;
+  inFlight = 0;
+  /** Installed models by canonical name (`name:tag`). */
+  models = new Map<string, TagModel>();
+  /** Models resident in memory by canonical name. */
+  loaded = new Map<string, PsModel>();
+
+  constructor(config: NodeConfig & { name: string }, backend: NodeBackend) {
+    this.name = config.name;
+    this.url = config.url;
+    this.tags = config.tags;
+    this.weight = config.weight;
+    this.backend = backend;
+  }
+
+  get healthy(): boolean {
+    return this.health === "up";
+  }
+
+  hasModel(model: string): boolean {
+    return this.models.has(canonicalModelName(model));
+  }
+
+  isLoaded(model: string): boolean {
+    return this.loaded.has(canonicalModelName(model));
+  }
+
+  setInventory(models: readonly TagModel[], loaded: readonly PsModel[]): void {
+    this.models = new Map(models.map((model) => [canonicalModelName(model.name), model]));
+    this.loaded = new Map(loaded.map((model) => [canonicalModelName(model.name), model]));
+  }
+
+  /**
+   * A finished generation proves the model is resident now; record it at once so the
+   * next request prefers this node without waiting for the next inventory refresh.
+   */
+  noteLoaded(model: string): void {
+    const key = canonicalModelName(model);
+    if (this.loaded.has(key)) return;
+    const installed = this.models.get(key);
+    if (installed === undefined) return;
+    this.loaded.set(key, {
+      name: installed.name,
+      model: installed.model,
+      size: installed.size,
+      digest: installed.digest,
+      details: installed.details,
+      expires_at: new Date(Date.now() + 5 * 60_000).toISOString(),
+      size_vram: installed.size,
+    });
+  }
+
+  markUp(): void {
+    this.health = "up";
+    this.lastError = undefined;
+    this.lastSeenAt = Date.now();
+  }
+
+  markDown(reason: string): void {
+    this.health = "down";
+    this.lastError = reason;
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * Configuration of simulated Ollama nodes and clusters (YAML or objects), validated with zod.
+ * Every field has a default, so `{ name: "n1" }` is a working node. Errors name the key, the
+ * value found and what is allowed, and arrive as ConfigError (HYDRA_ERR_CONFIG).
+ */
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { type ZodError, type ZodType, z } from "zod";
+import { ConfigError } from "../errors.js";
+import { BUILTIN_CATALOG, DEFAULT_MODELS } from "./catalog.js";
+import { faultSchema } from "./faults.js";
+import { KeepAliveError, parseKeepAlive } from "./keep-alive.js";
+
+export const CAPABILITIES = ["completion", "tools", "insert", "vision", "embedding", "thinking"] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+const positive = (what: string) => z.number({ error: `must be a number (${what})` }).positive(`must be > 0 (${what})`);
+const wholeAtLeast = (min: number, what: string) =>
+  z.number({ error: `must be a whole number >= ${min} (${what})` }).int(`must be a whole number (${what})`).min(min, `must be >= ${min} (${what})`);
+
+const keepAliveField = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
+  try {
+    parseKeepAlive(value, 0);
+  } catch (error) {
+    if (error instanceof KeepAliveError) {
+      ctx.addIssue({ code: "custom", message: `${error.message}; use seconds, a duration like "5m", or -1 for forever` });
+    }
+  }
+});
+
+export const simModelSchema = z.strictObject({
+  /** Ollama model name; a missing tag means ":latest". */
+  name: z.string({ error: 'must be a model name like "llama3.2:3b"' }).min(1, "must not be empty"),
+  /** Size on disk and in VRAM, in MiB. */
+  size_mb: positive("model size in MiB"),
+  family: z.string().min(1).optional(),
+  parameter_size: z.string().min(1).optional(),
+  quantization_level: z.string().min(1).default("Q4_K_M"),
+  /** Makes this an embedding-only model producing vectors of this length. */
+  embedding_dim: wholeAtLeast(1, "embedding vector length").optional(),
+  /** Context window the model runs with (num_ctx), in tokens. */
+  context_length: wholeAtLeast(1, "context window in tokens").default(4096),
+  /** Overrides the capabilities derived from the other fields. */
+  capabilities: z.array(z.enum(CAPABILITIES, { error: `must be one of: ${CAPABILITIES.join(", ")}` })).optional(),
+  /** Multiplies this node's prefill and decode rates for this model (bigger = faster). */
+  speed: positive("speed multiplier").default(1),
+  /** Loaded into VRAM when the node starts. */
+  loaded: z.boolean().default(false),
+});
+
+const responseTokensSchema = z
+  .strictObject({
+    min: wholeAtLeast(1, "shortest natural answer, in tokens"),
+    max: wholeAtLeast(1, "longest natural answer, in tokens"),
+  })
+  .refine((r) => r.min <= r.max, { error: "min must not exceed max", path: ["min"] });
+
+/** Everything about a node except its identity; also the shape of a cluster's `defaults`. */
+const nodeSettingsShape = {
+  host: z.string().min(1).default("127.0.0.1"),
+  /** Parallel request slots (OLLAMA_NUM_PARALLEL). */
+  num_parallel: wholeAtLeast(1, "parallel request slots").default(1),
+  /** Requests allowed to wait for a slot before 503 "server busy" (OLLAMA_MAX_QUEUE). */
+  max_queue: wholeAtLeast(0, "waiting requests before 503").default(512),
+  vram_mb: positive("GPU memory in MiB").default(8192),
+  /** Prompt tokens processed per second. */
+  prefill_tps: positive("prompt tokens per second").default(1500),
+  /** Generated tokens per second. */
+  decode_tps: positive("generated tokens per second").default(40),
+  /** How fast a model loads from disk into VRAM, MiB/s. */
+  load_mbps: positive("model load speed in MiB/s").default(2000),
+  /** Download speed for /api/pull, MiB/s. */
+  pull_mbps: positive("pull download speed in MiB/s").default(200),
+  /** No timers at all: answers as fast as the socket takes them (gateway overhead benchmarks). */
+  zero_latency: z.boolean().default(false),
+  /** Default keep_alive (OLLAMA_KEEP_ALIVE): seconds, "5m", or negative for forever. */
+  keep_alive: keepAliveField.default("5m"),
+  /** Seed for everything random on this node (text when no seed is given, fault probabilities). */
+  seed: z.number().int().default(1),
+  /** Reported by /api/version. */
+  version: z.string().min(1).default("0.12.6"),
+  /** Length range of answers when num_predict does not cut them. */
+  response_tokens: responseTokensSchema.default({ min: 16, max: 48 }),
+  /** Free-form labels (e.g. "gpu"), reported by /_sim/state for the gateway's discovery tests. */
+  tags: z.array(z.string()).default([]),
+  models: z.array(simModelSchema).default(DEFAULT_MODELS),
+  /** Models /api/pull can fetch; defaults to a built-in list of common models. */
+  catalog: z.array(simModelSchema).default(BUILTIN_CATALOG),
+  faults: z.array(faultSchema).default([]),
+};
+
+export const simNodeSchema = z.strictObject({
+  name: z.string({ error: "must be a node name" }).min(1, "must not be empty").default("sim"),
+  /** 0 = any free port. */
+  port: z.number().int().min(0).max(65535, "must be a TCP port 0..65535 (0 = pick a free port)").default(0),
+  ...nodeSettingsShape,
+});
+
+export const simNodeDefaultsSchema = z.strictObject(nodeSettingsShape).partial();
+
+export const simClusterSchema = z.strictObject({
+  /** Settings every node starts from; a node's own keys win. */
+  defaults: z.record(z.string(), z.unknown()).optional(),
+  nodes: z.array(z.record(z.string(), z.unknown())).min(1, "must list at least one node"),
+});
+
+export type SimModelInput = z.input<typeof simModelSchema>;
+export type SimModelConfig = z.output<typeof simModelSchema>;
+export type SimNodeInput = z.input<typeof simNodeSchema>;
+export type SimNodeConfig = z.output<typeof simNodeSchema>;
+export type SimNodeDefaults = z.input<typeof simNodeDefaultsSchema>;
+export interface SimClusterInput {
+  defaults?: SimNodeDefaults;
+  nodes: SimNodeInput[];
+}
+export interface SimClusterConfig {
+  nodes: SimNodeConfig[];
+}
+
+/** Validates one node's config (object form); throws ConfigError naming the bad key. */
+export function parseSimNodeConfig(input: unknown, where = "sim node"): SimNodeConfig {
+  return parseWith(simNodeSchema, input, where);
+}
+
+/** Validates a cluster: applies `defaults` to each node, checks names and ports are unique. */
+export function parseSimClusterConfig(input: unknown, where = "sim cluster"): SimClusterConfig {
+  const cluster = parseWith(simClusterSchema, input, where);
+  // Validate defaults on their own first, so a bad key there is reported as `defaults.x`.
+  parseWith(simNodeDefaultsSchema, cluster.defaults ?? {}, `${where}: defaults`);
+  const rawDefaults = cluster.defaults ?? {};
+  const nodes = cluster.nodes.map((node, i) => {
+    const merged = { ...rawDefaults, ...node };
+    if (merged.name === undefined) merged.name = `sim-${i + 1}`;
+    return parseWith(simNodeSchema, merged, `${where}: nodes[${i}]`);
+  });
+  const names = new Set<string>();
+  const ports = new Map<string, string>();
+  for (const node of nodes) {
+    if (names.has(node.name)) {
+      throw new ConfigError(`${where}: node name "${node.name}" is used twice; give every node a unique name`);
+    }
+    names.add(node.name);
+    if (node.port !== 0) {
+      const key = `${node.host}:${node.port}`;
+      const other = ports.get(key);
+      if (other !== undefined) {
+        throw new ConfigError(`${where}: nodes "${other}" and "${node.name}" both use ${key}; give each its own port or 0`);
+      }
+      ports.set(key, node.name);
+    }
+  }
+  return { nodes };
+}
+
+/** Reads and validates a cluster YAML (or JSON) file. */
+export async function loadSimClusterFile(path: string): Promise<SimClusterConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(`cannot read sim cluster file ${path}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`sim cluster file ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  return parseSimClusterConfig(data, path);
+}
+
+function parseWith<T extends ZodType>(schema: T, input: unknown, where: string): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ConfigError(formatConfigIssues(result.error, input, where, schema));
+}
+
+/** One line per problem: `where: key.path = value: what is wrong / allowed`. */
+export function formatConfigIssues(error: ZodError, input: unknown, where: string, schema?: ZodType): string {
+  const lines = error.issues.slice(0, 8).map((issue) => {
+    const path = formatPath(issue.path);
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((k) => `"${k}"`).join(", ");
+      const allowed = schema ? allowedKeysAt(schema, issue.path, input) : undefined;
+      const hint = allowed ? `allowed keys: ${allowed.join(", ")}` : "check the spelling";
+      return `${path || "(top level)"}: unknown key ${keys}; ${hint}`;
+    }
+    const value = valueAt(input, issue.path);
+    const shown = value === undefined ? "missing" : `= ${JSON.stringify(value)}`;
+    return `${path || "(top level)"} ${shown}: ${issue.message}`;
+  });
+  return `${where}: invalid configuration\n  ${lines.join("\n  ")}`;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const part of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[part];
+  }
+  return current;
+}
+
+/** Minimal view of zod 4 schema internals, enough to walk to the object at an issue's path. */
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, ZodType>;
+  element?: ZodType;
+  innerType?: ZodType;
+  in?: ZodType;
+  options?: ZodType[];
+}
+
+function defOf(schema: ZodType): SchemaDef {
+  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+}
+
+/** The keys the object schema at `path` accepts, to list them next to an unknown key. */
+function allowedKeysAt(schema: ZodType, path: readonly PropertyKey[], input: unknown): string[] | undefined {
+  let current: ZodType | undefined = schema;
+  let value = input;
+  let depth = 0;
+  while (current) {
+    const def = defOf(current);
+    if (def.innerType) {
+      current = def.innerType;
+      continue;
+    }
+    if (def.type === "pipe" && def.in) {
+      current = def.in;
+      continue;
+    }
+    if (def.type === "union" && def.options) {
+      // Discriminated unions (faults): pick the option whose literal `type` matches the input.
+      const wanted = (value as { type?: unknown } | undefined)?.type;
+      current = def.options.find((option) => {
+        const shape = defOf(option).shape;
+        const literal = shape?.type ? defOf(shape.type) : undefined;
+        return (literal as { values?: unknown[] } | undefined)?.values?.includes(wanted);
+      });
+      continue;
+    }
+    if (depth === path.length) return def.shape ? Object.keys(def.shape) : undefined;
+    const part = path[depth++];
+    value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[part as PropertyKey] : undefined;
+    if (def.type === "object" && def.shape) current = def.shape[String(part)];
+    else if (def.type === "array") current = def.element;
+    else return undefined;
+  }
+  return undefined;
+}
