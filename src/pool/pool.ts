@@ -127,7 +127,9 @@ export class NodePool extends EventEmitter<PoolEvents> {
    * answered, its response (success or error status) is the caller's.
    */
   async dispatch(model: string, request: UpstreamRequest): Promise<Dispatch> {
-    const ranking = await this.rank(model);
+    // Rank and take the slot in one synchronous step, so concurrent requests see each other's load.
+    let ranking = this.#rankNow(model);
+    if (ranking.length === 0) ranking = await this.rank(model);
     const failures: string[] = [];
     for (const candidate of ranking) {
       const node = this.node(candidate.name);

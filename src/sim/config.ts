@@ -83,9 +83,9 @@ const nodeSettingsShape = {
   response_tokens: responseTokensSchema.default({ min: 16, max: 48 }),
   /** Free-form labels (e.g. "gpu"), reported by /_sim/state for the gateway's discovery tests. */
   tags: z.array(z.string()).default([]),
-  models: z.array(simModelSchema).default(DEFAULT_MODELS),
+  models: z.array(simModelSchema).prefault(DEFAULT_MODELS),
   /** Models /api/pull can fetch; defaults to a built-in list of common models. */
-  catalog: z.array(simModelSchema).default(BUILTIN_CATALOG),
+  catalog: z.array(simModelSchema).prefault(BUILTIN_CATALOG),
   faults: z.array(faultSchema).default([]),
 };
 

@@ -53,3 +53,15 @@ export function tokenIds(text: string): number[] {
 export function splitIntoPieces(text: string): string[] {
   return text.match(/\s*(?:\p{L}{1,6}|\p{N}{1,3}|[^\s\p{L}\p{N}])|\s+$/gu) ?? [];
 }
+
+/** The longest prefix of `text` that has at most `maxTokens` tokens (embedding truncation). */
+export function truncateToTokens(text: string, maxTokens: number): string {
+  let count = 0;
+  for (const match of text.matchAll(TOKEN_PATTERN)) {
+    const piece = match[0];
+    const cost = /^\p{L}/u.test(piece) ? Math.ceil([...piece].length / PIECE_LETTERS) : 1;
+    if (count + cost > maxTokens) return text.slice(0, match.index);
+    count += cost;
+  }
+  return text;
+}

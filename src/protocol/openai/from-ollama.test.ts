@@ -81,11 +81,16 @@ describe("toChatCompletion", () => {
   });
 
   it("reports a length finish", () => {
-    expect(toChatCompletion(doneChat({ content: "Hel" }, "length"), CTX).choices[0]?.finish_reason).toBe("length");
+    expect(toChatCompletion(doneChat({ content: "Hel" }, "length"), CTX).choices[0]?.finish_reason).toBe(
+      "length",
+    );
   });
 
   it("keeps empty content as an empty string", () => {
-    expect(toChatCompletion(doneChat(), CTX).choices[0]?.message).toStrictEqual({ role: "assistant", content: "" });
+    expect(toChatCompletion(doneChat(), CTX).choices[0]?.message).toStrictEqual({
+      role: "assistant",
+      content: "",
+    });
   });
 
   it("returns the model's thinking as reasoning", () => {
@@ -124,7 +129,8 @@ describe("toChatCompletion", () => {
   });
 
   it("mints Ollama-shaped tool call ids by default", () => {
-    const toolCalls = toChatCompletion(doneChat({ tool_calls: [WEATHER_CALL] }), CTX).choices[0]?.message.tool_calls;
+    const toolCalls = toChatCompletion(doneChat({ tool_calls: [WEATHER_CALL] }), CTX).choices[0]?.message
+      .tool_calls;
     expect(toolCalls?.[0]?.id).toMatch(/^call_[a-z0-9]{8}$/);
   });
 });
@@ -145,7 +151,11 @@ describe("toCompletion", () => {
 
   it("reports a length finish and empty text", () => {
     const final = generateChunk("", { done: true, done_reason: "length" });
-    expect(toCompletion(final, CTX).choices[0]).toStrictEqual({ text: "", index: 0, finish_reason: "length" });
+    expect(toCompletion(final, CTX).choices[0]).toStrictEqual({
+      text: "",
+      index: 0,
+      finish_reason: "length",
+    });
   });
 });
 
@@ -211,7 +221,14 @@ describe("toModelList", () => {
         digest: "sha256:abc",
         details,
       },
-      { name: "jmorgan/tiny:1b", model: "jmorgan/tiny:1b", modified_at: "bad date", size: 1, digest: "d", details },
+      {
+        name: "jmorgan/tiny:1b",
+        model: "jmorgan/tiny:1b",
+        modified_at: "bad date",
+        size: 1,
+        digest: "d",
+        details,
+      },
     ],
   };
 
@@ -396,7 +413,12 @@ describe("ChatStreamTranslator", () => {
 
   it("joins back into the same answer the non-streaming path gives", () => {
     const { out } = runChat(
-      [chatChunk({ thinking: "a" }), chatChunk({ content: "Hi " }), chatChunk({ content: "you" }), doneChat()],
+      [
+        chatChunk({ thinking: "a" }),
+        chatChunk({ content: "Hi " }),
+        chatChunk({ content: "you" }),
+        doneChat(),
+      ],
       false,
     );
     const content = out.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");

@@ -1,0 +1,122 @@
+/**
+ * Gateway overhead: one simulated node in zero-latency mode, measured directly and
+ * through the gateway in interleaved rounds (so drift on this shared machine hits
+ * both alike), at concurrency 1 and 64, single answers and 256-token streams.
+ * Writes bench/results/overhead.json.
+ *
+ *   npm run bench:overhead [-- --round-ms 2000 --rounds 4]
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { type LoadResult, percentile, runLoad } from "./lib/load.js";
+import { memoryOf, round, startCli } from "./lib/processes.js";
+
+const MODEL = "bench:latest";
+const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url));
+
+interface Mode {
+  name: string;
+  concurrency: number;
+  stream: boolean;
+  numPredict: number;
+}
+
+const MODES: Mode[] = [
+  { name: "single_c1", concurrency: 1, stream: false, numPredict: 16 },
+  { name: "single_c64", concurrency: 64, stream: false, numPredict: 16 },
+  { name: "stream256_c1", concurrency: 1, stream: true, numPredict: 256 },
+  { name: "stream256_c64", concurrency: 64, stream: true, numPredict: 256 },
+];
+
+function argument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+}
+
+const roundMs = argument("round-ms", 2_000);
+const rounds = argument("rounds", 4);
+
+function summarize(results: LoadResult[]) {
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
+  const requests = results.reduce((sum, r) => sum + r.requests, 0);
+  const tokens = results.reduce((sum, r) => sum + r.tokens, 0);
+  return {
+    requests,
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    rps: round(requests / seconds, 1),
+    p50_ms: round(percentile(latencies, 50), 3),
+    p99_ms: round(percentile(latencies, 99), 3),
+    tokens_per_s: round(tokens / seconds, 0),
+  };
+}
+
+async function main(): Promise<void> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const sim = await startCli(["sim", "--port", "0", "--zero-latency", "--model", MODEL]);
+  const gateway = await startCli(["serve", "--port", "0", "--node", sim.url, "--log-level", "warn"]);
+  log(`sim node ${sim.url}, gateway ${gateway.url}; ${rounds} rounds of ${roundMs} ms per target and mode`);
+  const report: Record<string, unknown> = {};
+  try {
+    for (const mode of MODES) {
+      const body = JSON.stringify({
+        model: MODEL,
+        messages: [{ role: "user", content: "Say something about clusters." }],
+        stream: mode.stream,
+        options: { num_predict: mode.numPredict, seed: 1 },
+      });
+      const run = (url: string, durationMs: number) =>
+        runLoad({ url, path: "/api/chat", body, concurrency: mode.concurrency, durationMs });
+      await run(sim.url, 500);
+      await run(gateway.url, 500);
+      const direct: LoadResult[] = [];
+      const through: LoadResult[] = [];
+      for (let i = 0; i < rounds; i++) {
+        direct.push(await run(sim.url, roundMs));
+        through.push(await run(gateway.url, roundMs));
+        log(`  ${mode.name}: round ${i + 1}/${rounds}`);
+      }
+      const d = summarize(direct);
+      const g = summarize(through);
+      report[mode.name] = {
+        concurrency: mode.concurrency,
+        stream: mode.stream,
+        direct: d,
+        gateway: g,
+        throughput_ratio: round(g.rps / d.rps, 3),
+        added_p50_ms: round(g.p50_ms - d.p50_ms, 3),
+        added_p99_ms: round(g.p99_ms - d.p99_ms, 3),
+        ...(mode.stream ? { stream_tokens_ratio: round(g.tokens_per_s / d.tokens_per_s, 3) } : {}),
+      };
+      log(`${mode.name}: direct ${d.rps} rps p50 ${d.p50_ms} ms; gateway ${g.rps} rps p50 ${g.p50_ms} ms p99 ${g.p99_ms} ms`);
+    }
+    const memory = memoryOf(gateway.child.pid as number);
+    const result = {
+      benchmark: "overhead",
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version },
+      settings: { round_ms: roundMs, rounds, model: MODEL },
+      modes: report,
+      gateway_memory: memory,
+      targets: {
+        "single_c1.added_p50_ms": "<= 0.5",
+        "single_c1.added_p99_ms": "<= 2",
+        "single_c64.throughput_ratio": ">= 0.5",
+        "stream256.stream_tokens_ratio": ">= 0.9",
+        "gateway_memory.rss_mb": "<= 100",
+      },
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(`${RESULTS}overhead.json`, `${JSON.stringify(result, null, 2)}\n`);
+    log(`wrote ${RESULTS}overhead.json (gateway RSS ${memory.rss_mb} MB, peak ${memory.peak_rss_mb} MB)`);
+  } finally {
+    await gateway.stop();
+    await sim.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:overhead failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+import { Ollama } from "ollama";
+import OpenAI from "openai";
+import { afterEach, describe, expect, it } from "vitest";
+import { collect, fastNode, startTestCluster, type TestCluster } from "../helpers/cluster.js";
+
+const CHAT = "llama3.2:3b";
+const messages = [{ role: "user", content: "tell me a story" }];
+
+describe("streams end complete or with an explicit error, never truncated silently", () => {
+  let cluster: TestCluster | undefined;
+  afterEach(async () => {
+    await cluster?.close();
+    cluster = undefined;
+  });
+
+  const start = async () => {
+    cluster = await startTestCluster([fastNode("node-a", [{ name: CHAT, size_mb: 1000 }])]);
+    return cluster;
+  };
+
+  it.each([
+    ["cut_stream", { type: "cut_stream", after_tokens: 3 }, /broke the stream/],
+    ["malformed_chunk", { type: "malformed_chunk", after_tokens: 3 }, /malformed chunk/],
+    ["missing_done", { type: "missing_done" }, /before the final "done" object/],
+  ] as const)("%s: the Ollama client receives an in-band error", async (_name, fault, message) => {
+    const c = await start();
+    c.sim("node-a").setFaults([fault]);
+    const ollama = new Ollama({ host: c.url });
+    const stream = await ollama.chat({ model: CHAT, messages, stream: true, options: { num_predict: 20 } });
+    await expect(collect(stream)).rejects.toThrow(message);
+    expect(c.gateway.pool.node("node-a")?.inFlight).toBe(0);
+  });
+
+  it("cut_stream: the OpenAI client raises an error instead of a finished answer", async () => {
+    const c = await start();
+    c.sim("node-a").setFaults([{ type: "cut_stream", after_tokens: 2 }]);
+    const openai = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: "x", maxRetries: 0 });
+    const stream = await openai.chat.completions.create({ model: CHAT, messages: [{ role: "user", content: "x" }], stream: true, max_tokens: 20 });
+    await expect(collect(stream)).rejects.toThrow(/broke the stream/);
+  });
+
+  it("passes a node's error status and Retry-After through", async () => {
+    const c = await start();
+    c.sim("node-a").setFaults([{ type: "status", status: 503, retry_after_s: 7, message: "server busy" }]);
+    const response = await fetch(`${c.url}/api/chat`, { method: "POST", body: JSON.stringify({ model: CHAT, messages }) });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("7");
+    expect((await response.json()).error).toContain("server busy");
+  });
+
+  it("cancels the upstream generation when the client disconnects", async () => {
+    cluster = await startTestCluster([fastNode("node-a", [{ name: CHAT, size_mb: 1000 }], { decode_tps: 20 })]);
+    const c = cluster;
+    const abort = new AbortController();
+    const response = await fetch(`${c.url}/api/generate`, {
+      method: "POST",
+      body: JSON.stringify({ model: CHAT, prompt: "long", options: { num_predict: 10_000 } }),
+      signal: abort.signal,
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    expect(c.gateway.pool.node("node-a")?.inFlight).toBe(1);
+    abort.abort();
+    await expect.poll(() => c.gateway.pool.node("node-a")?.inFlight, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => c.sim("node-a").engine.snapshot().active, { timeout: 5000 }).toBe(0);
+  });
+});
+
+describe("failover before the first byte", () => {
+  it("tries the next node when a node refuses the connection, and marks it down", async () => {
+    const cluster = await startTestCluster([
+      fastNode("node-a", [{ name: CHAT, size_mb: 1000 }]),
+      fastNode("node-b", [{ name: CHAT, size_mb: 1000 }]),
+    ]);
+    try {
+      await cluster.sim("node-a").close();
+      const ollama = new Ollama({ host: cluster.url });
+      for (let i = 0; i < 4; i++) {
+        const answer = await ollama.generate({ model: CHAT, prompt: "x", stream: false });
+        expect(answer.done).toBe(true);
+      }
+      expect(cluster.gateway.pool.node("node-a")?.health).toBe("down");
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it("answers 503 with Retry-After when every node with the model is down", async () => {
+    const cluster = await startTestCluster([fastNode("node-a", [{ name: CHAT, size_mb: 1000 }])]);
+    try {
+      await cluster.sim("node-a").close();
+      const response = await fetch(`${cluster.url}/api/generate`, { method: "POST", body: JSON.stringify({ model: CHAT, prompt: "x" }) });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      expect((await response.json()).error).toMatch(/no node could take the request|is down/);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
