@@ -26,7 +26,7 @@ export class GatewayMetrics {
 
   constructor(pool: NodePool) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: "hydra_process_" });
+    collectDefaultMetrics({ register: this.registry, prefix: "hydra_" });
     this.#requests = new Counter({
       name: "hydra_requests_total",
       help: "Requests answered by the gateway, by route, model, serving node and HTTP status",

@@ -14,16 +14,23 @@ import { KeepAliveError, parseKeepAlive } from "./keep-alive.js";
 export const CAPABILITIES = ["completion", "tools", "insert", "vision", "embedding", "thinking"] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
-const positive = (what: string) => z.number({ error: `must be a number (${what})` }).positive(`must be > 0 (${what})`);
+const positive = (what: string) =>
+  z.number({ error: `must be a number (${what})` }).positive(`must be > 0 (${what})`);
 const wholeAtLeast = (min: number, what: string) =>
-  z.number({ error: `must be a whole number >= ${min} (${what})` }).int(`must be a whole number (${what})`).min(min, `must be >= ${min} (${what})`);
+  z
+    .number({ error: `must be a whole number >= ${min} (${what})` })
+    .int(`must be a whole number (${what})`)
+    .min(min, `must be >= ${min} (${what})`);
 
 const keepAliveField = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
   try {
     parseKeepAlive(value, 0);
   } catch (error) {
     if (error instanceof KeepAliveError) {
-      ctx.addIssue({ code: "custom", message: `${error.message}; use seconds, a duration like "5m", or -1 for forever` });
+      ctx.addIssue({
+        code: "custom",
+        message: `${error.message}; use seconds, a duration like "5m", or -1 for forever`,
+      });
     }
   }
 });
@@ -41,7 +48,9 @@ export const simModelSchema = z.strictObject({
   /** Context window the model runs with (num_ctx), in tokens. */
   context_length: wholeAtLeast(1, "context window in tokens").default(4096),
   /** Overrides the capabilities derived from the other fields. */
-  capabilities: z.array(z.enum(CAPABILITIES, { error: `must be one of: ${CAPABILITIES.join(", ")}` })).optional(),
+  capabilities: z
+    .array(z.enum(CAPABILITIES, { error: `must be one of: ${CAPABILITIES.join(", ")}` }))
+    .optional(),
   /** Multiplies this node's prefill and decode rates for this model (bigger = faster). */
   speed: positive("speed multiplier").default(1),
   /** Loaded into VRAM when the node starts. */
@@ -137,14 +146,18 @@ export function parseSimClusterConfig(input: unknown, where = "sim cluster"): Si
   const ports = new Map<string, string>();
   for (const node of nodes) {
     if (names.has(node.name)) {
-      throw new ConfigError(`${where}: node name "${node.name}" is used twice; give every node a unique name`);
+      throw new ConfigError(
+        `${where}: node name "${node.name}" is used twice; give every node a unique name`,
+      );
     }
     names.add(node.name);
     if (node.port !== 0) {
       const key = `${node.host}:${node.port}`;
       const other = ports.get(key);
       if (other !== undefined) {
-        throw new ConfigError(`${where}: nodes "${other}" and "${node.name}" both use ${key}; give each its own port or 0`);
+        throw new ConfigError(
+          `${where}: nodes "${other}" and "${node.name}" both use ${key}; give each its own port or 0`,
+        );
       }
       ports.set(key, node.name);
     }
@@ -251,7 +264,10 @@ function allowedKeysAt(schema: ZodType, path: readonly PropertyKey[], input: unk
     }
     if (depth === path.length) return def.shape ? Object.keys(def.shape) : undefined;
     const part = path[depth++];
-    value = value !== null && typeof value === "object" ? (value as Record<PropertyKey, unknown>)[part as PropertyKey] : undefined;
+    value =
+      value !== null && typeof value === "object"
+        ? (value as Record<PropertyKey, unknown>)[part as PropertyKey]
+        : undefined;
     if (def.type === "object" && def.shape) current = def.shape[String(part)];
     else if (def.type === "array") current = def.element;
     else return undefined;

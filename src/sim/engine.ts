@@ -3,7 +3,7 @@
  * VRAM with loading and eviction, answer timing, embeddings and pulls. The server (server.ts)
  * is a thin shell that parses requests, calls this, and writes what it yields.
  */
-import type { GenerationStats, Options, Format, PullProgress } from "../protocol/ollama/types.js";
+import type { Format, GenerationStats, Options, PullProgress } from "../protocol/ollama/types.js";
 import { SimApiError } from "./api-error.js";
 import { realClock, type SimClock } from "./clock.js";
 import type { SimModelConfig, SimNodeConfig } from "./config.js";
@@ -93,7 +93,8 @@ export class GenerationSession {
   }
 
   /** The answer's steps, each released when the model would have produced it. */
-  async *steps(signal?: AbortSignal): AsyncGenerator<GenerationStep> {
+  async *steps(callerSignal?: AbortSignal): AsyncGenerator<GenerationStep> {
+    const signal = this.engine.link(callerSignal);
     let due = this.acquisition.readyAt + this.prefillMs + this.firstTokenDelayMs;
     for (const step of this.plan.steps) {
       due += this.tokenMs * step.tokens;
@@ -140,11 +141,20 @@ export class SimEngine {
   readonly vram: VramManager;
   readonly scheduler: SlotScheduler;
   readonly faults: FaultInjector;
-  readonly counters: SimCounters = { requests: 0, generations: 0, embeddings: 0, hanging: 0, stalled: 0, resets: 0 };
+  readonly counters: SimCounters = {
+    requests: 0,
+    generations: 0,
+    embeddings: 0,
+    hanging: 0,
+    stalled: 0,
+    resets: 0,
+  };
   readonly defaultKeepAliveMs: number;
   private readonly rng: Rng;
   private readonly catalog: ModelInventory;
   private readonly closing = new AbortController();
+  /** Signals link() already tied to `closing`, so hot paths do not wrap them again. */
+  private readonly linked = new WeakSet<AbortSignal>();
   private readonly loading = new Map<string, Promise<void>>();
   private vramWaiters: (() => void)[] = [];
 
@@ -177,7 +187,10 @@ export class SimEngine {
 
   /** A signal that fires when either the caller's signal or the node's shutdown fires. */
   link(signal?: AbortSignal): AbortSignal {
-    return signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+    if (!signal || signal === this.closing.signal || this.linked.has(signal)) return signal ?? this.closing.signal;
+    const linked = AbortSignal.any([signal, this.closing.signal]);
+    this.linked.add(linked);
+    return linked;
   }
 
   findModel(name: string): SimModel | undefined {
@@ -257,20 +270,29 @@ export class SimEngine {
   async embed(
     model: SimModel,
     texts: readonly string[],
-    options: { keepAliveMs: number; truncate?: boolean | undefined; dimensions?: number | undefined; numCtx?: number | undefined },
+    options: {
+      keepAliveMs: number;
+      truncate?: boolean | undefined;
+      dimensions?: number | undefined;
+      numCtx?: number | undefined;
+    },
     signal?: AbortSignal,
   ): Promise<EmbedResult> {
     this.counters.embeddings++;
     const contextLength = options.numCtx ?? model.contextLength;
     const inputs = texts.map((text) => {
       if (countTokens(text) <= contextLength) return text;
-      if (options.truncate === false) throw new SimApiError(400, "the input length exceeds the context length");
+      if (options.truncate === false)
+        throw new SimApiError(400, "the input length exceeds the context length");
       return truncateToTokens(text, contextLength);
     });
     const acquisition = await this.acquire(model, options.keepAliveMs, signal);
     try {
       const promptTokens = inputs.reduce((sum, text) => sum + countTokens(text), 0);
-      await this.pauseUntil(acquisition.readyAt + this.latency.prefillMs(promptTokens, model.speed), this.link(signal));
+      await this.pauseUntil(
+        acquisition.readyAt + this.latency.prefillMs(promptTokens, model.speed),
+        this.link(signal),
+      );
       const embeddings = inputs.map((text) => {
         const vector = embedText(text, model.embeddingDim);
         const dims = options.dimensions;
@@ -282,7 +304,10 @@ export class SimEngine {
       return {
         embeddings,
         promptTokens,
-        stats: { total_duration: toNanos(Math.max(elapsed, loadMs + prefill)), load_duration: toNanos(loadMs) },
+        stats: {
+          total_duration: toNanos(Math.max(elapsed, loadMs + prefill)),
+          load_duration: toNanos(loadMs),
+        },
       };
     } finally {
       acquisition.release();
@@ -315,12 +340,18 @@ export class SimEngine {
       yield { status, digest: layer.digest, total: layer.bytes };
       for (let tick = 1; tick <= ticks; tick++) {
         await this.pauseUntil(start + (durationMs * tick) / ticks, linked);
-        yield { status, digest: layer.digest, total: layer.bytes, completed: Math.round((layer.bytes * tick) / ticks) };
+        yield {
+          status,
+          digest: layer.digest,
+          total: layer.bytes,
+          completed: Math.round((layer.bytes * tick) / ticks),
+        };
       }
     }
     yield { status: "verifying sha256 digest" };
     yield { status: "writing manifest" };
-    if (!installed) this.inventory.put(buildModel(source.config, this.clock.wallNow(), displayModelName(name)));
+    if (!installed)
+      this.inventory.put(buildModel(source.config, this.clock.wallNow(), displayModelName(name)));
     yield { status: "success" };
   }
 
@@ -449,7 +480,10 @@ interface PullLayer {
 
 /** Layers of a model as the registry serves them: weights, template, license, params, config. */
 function pullLayers(model: SimModel): PullLayer[] {
-  const layer = (kind: string, bytes: number) => ({ digest: `sha256:${sha256Hex(`${model.key}:${kind}`)}`, bytes });
+  const layer = (kind: string, bytes: number) => ({
+    digest: `sha256:${sha256Hex(`${model.key}:${kind}`)}`,
+    bytes,
+  });
   return [
     layer("weights", model.sizeBytes),
     layer("template", 1429),
@@ -487,4 +521,3 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     );
   });
 }
-

@@ -37,7 +37,10 @@ const common = {
   /** Only requests for this model (same name rules as Ollama: "llama3.2" = "llama3.2:latest"). */
   model: z.string().min(1).optional(),
   /** Only these request paths; "*" means every path. Each type has a sensible default. */
-  paths: z.array(z.string().regex(/^(\*|\/.*)$/, { error: 'each path must start with "/" or be "*"' })).min(1).optional(),
+  paths: z
+    .array(z.string().regex(/^(\*|\/.*)$/, { error: 'each path must start with "/" or be "*"' }))
+    .min(1)
+    .optional(),
   /** Chance that a matching request is hit, 0..1. */
   probability: z.number().min(0).max(1, { error: "probability must be between 0 and 1" }).default(1),
   /** Stop after hitting this many requests. */
@@ -50,7 +53,11 @@ export const faultSchema = z.discriminatedUnion(
     z.strictObject({
       type: z.literal("status"),
       ...common,
-      status: z.number().int().min(400).max(599, { error: "status must be an HTTP error status, 400..599" }),
+      status: z
+        .number({ error: "status must be an HTTP error status, 400..599" })
+        .int({ error: "status must be an HTTP error status, 400..599" })
+        .min(400, { error: "status must be an HTTP error status, 400..599" })
+        .max(599, { error: "status must be an HTTP error status, 400..599" }),
       message: z.string().optional(),
       retry_after_s: z.number().int().nonnegative().optional(),
     }),
@@ -72,7 +79,10 @@ export const faultSchema = z.discriminatedUnion(
         period_ms: z.number().positive({ error: "period_ms must be > 0" }),
         down_ms: z.number().nonnegative({ error: "down_ms must be >= 0" }),
       })
-      .refine((f) => f.down_ms <= f.period_ms, { error: "down_ms must not exceed period_ms", path: ["down_ms"] }),
+      .refine((f) => f.down_ms <= f.period_ms, {
+        error: "down_ms must not exceed period_ms",
+        path: ["down_ms"],
+      }),
     z.strictObject({
       type: z.literal("down"),
       ...common,
@@ -87,7 +97,10 @@ export const faultSchema = z.discriminatedUnion(
 
 export type FaultInput = z.input<typeof faultSchema>;
 export type Fault = z.output<typeof faultSchema>;
-export type StreamFault = Extract<Fault, { type: "cut_stream" | "stall" | "malformed_chunk" | "missing_done" }>;
+export type StreamFault = Extract<
+  Fault,
+  { type: "cut_stream" | "stall" | "malformed_chunk" | "missing_done" }
+>;
 export type RequestFault = Extract<Fault, { type: "status" | "reset" | "hang" }>;
 
 export const faultListSchema = z.array(faultSchema);
@@ -185,7 +198,9 @@ export class FaultInjector {
 
   /** A fault that damages a response stream once it has started. */
   takeStreamFault(request: FaultRequest): StreamFault | undefined {
-    return this.take(request, ["cut_stream", "stall", "malformed_chunk", "missing_done"]) as StreamFault | undefined;
+    return this.take(request, ["cut_stream", "stall", "malformed_chunk", "missing_done"]) as
+      | StreamFault
+      | undefined;
   }
 
   private take(

@@ -10,10 +10,11 @@ import { hashString, Rng } from "./rng.js";
 import { generateTextPieces, generateThinkingPieces } from "./text-generator.js";
 import { splitIntoPieces } from "./tokens.js";
 
-export interface ToolCall {
+/** A type alias (not an interface) so it fits the protocol's open-ended tool call shape. */
+export type ToolCall = {
   id: string;
   function: { index: number; name: string; arguments: Record<string, unknown> };
-}
+};
 
 /** One chunk of a streamed answer; `tokens` is how many decode steps it costs. */
 export type GenerationStep =
@@ -48,11 +49,15 @@ export interface GenerationInput {
  * A request is deterministic when it fixes the seed or uses temperature 0; then its output
  * depends only on model, prompt and options, as with a real model.
  */
-export function requestSeed(input: Pick<GenerationInput, "model" | "promptText" | "options" | "format" | "fallbackSeed">): number {
+export function requestSeed(
+  input: Pick<GenerationInput, "model" | "promptText" | "options" | "format" | "fallbackSeed">,
+): number {
   const { options } = input;
   if (options?.seed === undefined && options?.temperature !== 0) return input.fallbackSeed;
   const formatKey = input.format === undefined ? "" : JSON.stringify(input.format);
-  return hashString(`${input.model.key}\u0000${input.promptText}\u0000${options?.seed ?? 0}\u0000${formatKey}`);
+  return hashString(
+    `${input.model.key}\u0000${input.promptText}\u0000${options?.seed ?? 0}\u0000${formatKey}`,
+  );
 }
 
 export function planGeneration(input: GenerationInput): GenerationPlan {
@@ -60,21 +65,34 @@ export function planGeneration(input: GenerationInput): GenerationPlan {
   const rng = new Rng(seed);
   const steps: GenerationStep[] = [];
   if (input.think) {
-    for (const text of generateThinkingPieces(rng, input.keywords)) steps.push({ kind: "thinking", text, tokens: 1 });
+    for (const text of generateThinkingPieces(rng, input.keywords))
+      steps.push({ kind: "thinking", text, tokens: 1 });
   }
-  const toolCall = input.toolsForCall && input.toolsForCall.length > 0 ? buildToolCall(input.toolsForCall, input.promptText, rng) : undefined;
+  const toolCall =
+    input.toolsForCall && input.toolsForCall.length > 0
+      ? buildToolCall(input.toolsForCall, input.promptText, rng)
+      : undefined;
   if (toolCall) {
     // The model writes the call as text (about one token per 4 characters), Ollama parses it and
     // sends it as one chunk once complete.
-    const tokens = splitIntoPieces(JSON.stringify({ name: toolCall.function.name, arguments: toolCall.function.arguments })).length;
+    const tokens = splitIntoPieces(
+      JSON.stringify({ name: toolCall.function.name, arguments: toolCall.function.arguments }),
+    ).length;
     steps.push({ kind: "tool_calls", calls: [toolCall], tokens });
   } else {
     const format = input.format;
     const pieces =
       format === "json" || (typeof format === "object" && format !== null)
-        ? splitIntoPieces(JSON.stringify(generateStructured(format as "json" | JsonSchema, rng, input.keywords)))
-        : generateTextPieces(rng, rng.int(input.responseTokens.min, input.responseTokens.max), input.keywords);
-    for (const text of applyStop(pieces, input.options?.stop)) steps.push({ kind: "content", text, tokens: 1 });
+        ? splitIntoPieces(
+            JSON.stringify(generateStructured(format as "json" | JsonSchema, rng, input.keywords)),
+          )
+        : generateTextPieces(
+            rng,
+            rng.int(input.responseTokens.min, input.responseTokens.max),
+            input.keywords,
+          );
+    for (const text of applyStop(pieces, input.options?.stop))
+      steps.push({ kind: "content", text, tokens: 1 });
   }
   return limitTokens(steps, input.options?.num_predict, seed);
 }

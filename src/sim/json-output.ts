@@ -11,7 +11,20 @@ export type JsonSchema = Record<string, unknown>;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const MAX_DEPTH = 8;
-const WORDS = ["alpha", "bravo", "cluster", "delta", "echo", "node", "model", "stream", "vector", "signal", "river", "stone"];
+const WORDS = [
+  "alpha",
+  "bravo",
+  "cluster",
+  "delta",
+  "echo",
+  "node",
+  "model",
+  "stream",
+  "vector",
+  "signal",
+  "river",
+  "stone",
+];
 
 /** A JSON value for `format`: a schema object, or "json" for free-form JSON. */
 export function generateStructured(format: "json" | JsonSchema, rng: Rng, keywords: readonly string[]): Json {
@@ -93,7 +106,9 @@ class SchemaValueGenerator {
   private object(schema: JsonSchema, depth: number): Json {
     const out: { [key: string]: Json } = {};
     const properties = isObject(schema.properties) ? schema.properties : {};
-    const required = Array.isArray(schema.required) ? schema.required.filter((r) => typeof r === "string") : [];
+    const required = Array.isArray(schema.required)
+      ? schema.required.filter((r) => typeof r === "string")
+      : [];
     // Required keys first (in their listed order), then the rest: a grammar-constrained model
     // fills every property it is shown, so optional ones appear too.
     const keys = [...new Set([...required, ...Object.keys(properties)])];
@@ -106,7 +121,9 @@ class SchemaValueGenerator {
     const max = typeof schema.maxItems === "number" ? schema.maxItems : Math.max(min, 3);
     const count = this.rng.int(min, Math.max(min, max));
     const prefix = Array.isArray(schema.prefixItems) ? schema.prefixItems : [];
-    return Array.from({ length: count }, (_, i) => this.value(i < prefix.length ? prefix[i] : schema.items, depth + 1));
+    return Array.from({ length: count }, (_, i) =>
+      this.value(i < prefix.length ? prefix[i] : schema.items, depth + 1),
+    );
   }
 
   private number(schema: JsonSchema, integer: boolean): number {
@@ -123,7 +140,8 @@ class SchemaValueGenerator {
     let value: number;
     if (integer) value = this.rng.int(Math.ceil(low), Math.floor(high));
     else value = Math.round(this.rng.float(low, high) * 100) / 100;
-    const multipleOf = typeof schema.multipleOf === "number" && schema.multipleOf > 0 ? schema.multipleOf : undefined;
+    const multipleOf =
+      typeof schema.multipleOf === "number" && schema.multipleOf > 0 ? schema.multipleOf : undefined;
     if (multipleOf !== undefined) {
       const candidate = Math.ceil(low / multipleOf) * multipleOf;
       value = candidate <= high ? candidate : value;
@@ -133,7 +151,8 @@ class SchemaValueGenerator {
 
   private string(schema: JsonSchema, fallback: string): string {
     const format = schema.format;
-    if (format === "date-time") return new Date(Date.UTC(2024, this.rng.int(0, 11), this.rng.int(1, 28), 12)).toISOString();
+    if (format === "date-time")
+      return new Date(Date.UTC(2024, this.rng.int(0, 11), this.rng.int(1, 28), 12)).toISOString();
     if (format === "date") return `2024-${pad(this.rng.int(1, 12))}-${pad(this.rng.int(1, 28))}`;
     if (format === "time") return `${pad(this.rng.int(0, 23))}:${pad(this.rng.int(0, 59))}:00`;
     if (format === "email") return `${this.rng.pick(WORDS)}@example.com`;

@@ -16,7 +16,9 @@ export interface Latency {
   pullMs(bytes: number): number;
 }
 
-export function latencyOf(config: Pick<SimNodeConfig, "load_mbps" | "prefill_tps" | "decode_tps" | "pull_mbps">): Latency {
+export function latencyOf(
+  config: Pick<SimNodeConfig, "load_mbps" | "prefill_tps" | "decode_tps" | "pull_mbps">,
+): Latency {
   return {
     loadMs: (sizeMb) => (sizeMb / config.load_mbps) * 1000,
     prefillMs: (tokens, speed) => (tokens / (config.prefill_tps * speed)) * 1000,

@@ -31,7 +31,8 @@ const CHAT_MODEL_EMBEDDING_DIM = 1024;
 export function buildModel(config: SimModelConfig, modifiedAt: number, name = config.name): SimModel {
   const display = displayModelName(name);
   const embedding = config.embedding_dim !== undefined;
-  const capabilities: Capability[] = config.capabilities ?? (embedding ? ["embedding"] : ["completion", "tools"]);
+  const capabilities: Capability[] =
+    config.capabilities ?? (embedding ? ["embedding"] : ["completion", "tools"]);
   return {
     name: display,
     key: modelKey(display),
@@ -40,7 +41,8 @@ export function buildModel(config: SimModelConfig, modifiedAt: number, name = co
     // The digest follows the model's content (its source name), so a copy shares it, as in Ollama.
     digest: sha256Hex(`hydra-sim-model:${modelKey(config.name)}:${config.size_mb}`),
     family: config.family ?? guessFamily(display, embedding),
-    parameterSize: config.parameter_size ?? guessParameterSize(display, config.size_mb, config.quantization_level),
+    parameterSize:
+      config.parameter_size ?? guessParameterSize(display, config.size_mb, config.quantization_level),
     quantizationLevel: config.quantization_level,
     embeddingDim: config.embedding_dim ?? CHAT_MODEL_EMBEDDING_DIM,
     contextLength: config.context_length,

@@ -6,21 +6,100 @@
 import type { Rng } from "./rng.js";
 import { wordPieces } from "./tokens.js";
 
-const VOCABULARY = [
-  "the", "a", "model", "cluster", "node", "request", "answer", "simple", "fast", "data", "value",
-  "system", "result", "question", "example", "first", "next", "then", "because", "when", "this",
-  "that", "with", "from", "into", "over", "each", "every", "some", "many", "more", "most", "other",
-  "time", "way", "part", "work", "point", "case", "idea", "step", "plan", "test", "check", "build",
-  "run", "read", "write", "send", "keep", "make", "take", "show", "use", "find", "give", "know",
-  "good", "small", "large", "clear", "ready", "stable", "local", "remote", "shared", "quick",
-  "careful", "useful", "likely", "often", "also", "only", "still", "just", "well", "here", "there",
-  "is", "are", "was", "can", "will", "should", "could", "would", "may", "must", "does", "has",
-  "and", "or", "but", "so", "if", "of", "to", "in", "on", "for", "by", "at", "as", "it", "we",
-  "you", "they", "one", "two", "three", "memory", "network", "latency", "token", "stream",
-  "response", "context", "prompt", "balance", "queue", "worker", "signal", "pattern", "detail",
+// Word classes for a tiny sentence grammar: enough variety to read like prose in a demo.
+const DETERMINERS = ["the", "a", "each", "every", "this", "our", "one"] as const;
+const ADJECTIVES = [
+  "fast",
+  "small",
+  "stable",
+  "local",
+  "remote",
+  "shared",
+  "clear",
+  "simple",
+  "careful",
+  "useful",
+  "quick",
+  "large",
+  "busy",
+  "idle",
+  "new",
 ] as const;
+const NOUNS = [
+  "model",
+  "cluster",
+  "node",
+  "request",
+  "answer",
+  "queue",
+  "worker",
+  "stream",
+  "token",
+  "prompt",
+  "result",
+  "system",
+  "network",
+  "gateway",
+  "response",
+  "pattern",
+  "value",
+  "step",
+  "plan",
+  "test",
+  "memory",
+  "context",
+] as const;
+const VERBS = [
+  "keeps",
+  "sends",
+  "reads",
+  "builds",
+  "checks",
+  "finds",
+  "shows",
+  "uses",
+  "takes",
+  "makes",
+  "handles",
+  "balances",
+  "returns",
+  "streams",
+  "loads",
+  "needs",
+  "improves",
+] as const;
+const ADVERBS = [
+  "quickly",
+  "often",
+  "always",
+  "rarely",
+  "carefully",
+  "usually",
+  "clearly",
+  "safely",
+] as const;
+const PREPOSITIONS = ["for", "with", "from", "into", "over", "across", "through", "to"] as const;
 
-const STOPWORDS = new Set(["the", "and", "what", "which", "with", "that", "this", "from", "have", "your", "about", "please", "tell", "would", "could", "should", "there", "their"]);
+const STOPWORDS = new Set([
+  "the",
+  "and",
+  "what",
+  "which",
+  "with",
+  "that",
+  "this",
+  "from",
+  "have",
+  "your",
+  "about",
+  "please",
+  "tell",
+  "would",
+  "could",
+  "should",
+  "there",
+  "their",
+]);
 
 /** Content words of a prompt worth echoing back (longer than 3 letters, not stopwords). */
 export function promptKeywords(prompt: string, limit = 6): string[] {
@@ -33,36 +112,67 @@ export function promptKeywords(prompt: string, limit = 6): string[] {
   return [...seen];
 }
 
+class SentenceGrammar {
+  constructor(
+    private readonly rng: Rng,
+    private readonly keywords: readonly string[],
+  ) {}
+
+  /** One sentence as words and punctuation marks, without the final full stop. */
+  sentence(): string[] {
+    const { rng } = this;
+    const form = rng.int(0, 4);
+    if (form === 0) return [...this.clause(), ",", "and", ...this.clause()];
+    if (form === 1) return ["When", ...this.clause(), ",", ...this.clause()];
+    if (form === 2) return [capitalize(rng.pick(ADVERBS)), ",", ...this.clause()];
+    return this.clause();
+  }
+
+  private clause(): string[] {
+    const { rng } = this;
+    const words = [...this.nounPhrase(), rng.pick(VERBS)];
+    if (rng.chance(0.2)) return [...words, rng.pick(ADVERBS)];
+    words.push(...this.nounPhrase());
+    if (rng.chance(0.5)) words.push(rng.pick(PREPOSITIONS), ...this.nounPhrase());
+    return words;
+  }
+
+  private nounPhrase(): string[] {
+    const { rng } = this;
+    const noun = this.keywords.length > 0 && rng.chance(0.2) ? rng.pick(this.keywords) : rng.pick(NOUNS);
+    const words: string[] = [rng.pick(DETERMINERS)];
+    if (rng.chance(0.4)) words.push(rng.pick(ADJECTIVES));
+    words.push(noun);
+    if (words[0] === "a" && /^[aeiou]/.test(words[1] ?? "")) words[0] = "an";
+    return words;
+  }
+}
+
+function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
 /**
- * Token pieces of about `targetTokens` tokens, ending with a full stop. The answer is built
- * sentence by sentence and the last sentence is trimmed so the length lands on the target.
+ * Token pieces of about `targetTokens` tokens (at most that many, at most two fewer), ending
+ * with a full stop: sentences from a small grammar, the last one cut short where the budget ends.
  */
 export function generateTextPieces(rng: Rng, targetTokens: number, keywords: readonly string[]): string[] {
+  const grammar = new SentenceGrammar(rng, keywords);
   const pieces: string[] = [];
-  let sentenceStart = true;
-  let wordsInSentence = 0;
-  let sentenceLength = rng.int(6, 14);
   while (pieces.length < targetTokens) {
-    const remaining = targetTokens - pieces.length;
-    // Close the sentence when it is long enough or when only the full stop still fits.
-    if (remaining === 1 || (wordsInSentence >= sentenceLength && remaining > 0)) {
-      pieces.push(".");
-      sentenceStart = true;
-      wordsInSentence = 0;
-      sentenceLength = rng.int(6, 14);
-      continue;
+    const words = grammar.sentence();
+    words[0] = capitalize(words[0] ?? "");
+    for (const word of words) {
+      const room = targetTokens - pieces.length - 1; // one token stays for the full stop
+      const pieceCount = /^\p{L}/u.test(word) ? Math.ceil([...word].length / 6) : 1;
+      if (pieceCount > room) break;
+      if (/^\p{L}/u.test(word)) pieces.push(...wordPieces(word, pieces.length > 0));
+      else pieces.push(word);
     }
-    let room = remaining - 1; // keep one token for the closing full stop
-    if (!sentenceStart && room > 2 && rng.chance(0.08)) {
-      pieces.push(",");
-      room--;
-    }
-    let word: string = keywords.length > 0 && rng.chance(0.15) ? rng.pick(keywords) : rng.pick(VOCABULARY);
-    if (Math.ceil([...word].length / 6) > room) word = rng.pick(["a", "it", "so", "we"]);
-    if (sentenceStart) word = word.charAt(0).toUpperCase() + word.slice(1);
-    pieces.push(...wordPieces(word, pieces.length > 0));
-    sentenceStart = false;
-    wordsInSentence++;
+    if (pieces[pieces.length - 1] === ",") pieces.pop();
+    pieces.push(".");
+    // Too little room for another sentence: stop a token or two short rather than emit "..".
+    if (targetTokens - pieces.length < 3) break;
   }
   return pieces;
 }
@@ -73,5 +183,8 @@ export function generateThinkingPieces(rng: Rng, keywords: readonly string[]): s
   const opener = ["Okay,", "Let", "me", "think", "about", topic.replaceAll(",", "")].join(" ");
   const pieces = opener.split(" ").flatMap((word, i) => wordPieces(word, i > 0));
   pieces.push(".");
-  return [...pieces, ...generateTextPieces(rng, rng.int(8, 20), keywords).map((p, i) => (i === 0 ? ` ${p.trimStart()}` : p))];
+  return [
+    ...pieces,
+    ...generateTextPieces(rng, rng.int(8, 20), keywords).map((p, i) => (i === 0 ? ` ${p.trimStart()}` : p)),
+  ];
 }

@@ -20,6 +20,8 @@ export interface LoadedModel {
   keepAliveMs: number;
   /** When an idle model unloads; meaningful once refs drops to 0. */
   expiresAt: number;
+  /** An unload was asked for while requests were running: unload when they finish. */
+  unloadWhenIdle: boolean;
 }
 
 export type LoadDecision =
@@ -77,7 +79,14 @@ export class VramManager {
   }
 
   /** Evicts `evict` and reserves room for `key`, which the caller is now loading (refs = 1). */
-  startLoad(key: string, name: string, sizeMb: number, now: number, keepAliveMs: number, evict: string[]): void {
+  startLoad(
+    key: string,
+    name: string,
+    sizeMb: number,
+    now: number,
+    keepAliveMs: number,
+    evict: string[],
+  ): void {
     for (const victim of evict) this.models.delete(victim);
     this.models.set(key, {
       key,
@@ -90,6 +99,7 @@ export class VramManager {
       lastUsed: now,
       keepAliveMs,
       expiresAt: now + keepAliveMs,
+      unloadWhenIdle: false,
     });
   }
 
@@ -114,6 +124,8 @@ export class VramManager {
     model.refs++;
     model.lastUsed = now;
     model.keepAliveMs = keepAliveMs;
+    // A new request sets the session length again, overriding an earlier unload request (as in Ollama).
+    model.unloadWhenIdle = false;
   }
 
   /**
@@ -127,7 +139,7 @@ export class VramManager {
     model.lastUsed = now;
     model.keepAliveMs = keepAliveMs;
     model.expiresAt = now + keepAliveMs;
-    if (model.refs === 0 && keepAliveMs <= 0) this.models.delete(key);
+    if (model.refs === 0 && (keepAliveMs <= 0 || model.unloadWhenIdle)) this.models.delete(key);
   }
 
   /** Unload as soon as idle (keep_alive 0 with an empty prompt, or the model was deleted). */
@@ -136,6 +148,7 @@ export class VramManager {
     if (!model) return;
     model.keepAliveMs = 0;
     model.expiresAt = now;
+    model.unloadWhenIdle = true;
     if (model.refs === 0 && model.status === "ready") this.models.delete(key);
   }
 

@@ -22,7 +22,7 @@ describe("API keys", () => {
       const response = await fetch(`${cluster.url}${path}`);
       expect(response.status, path).toBe(401);
     }
-    const body = await (await fetch(`${cluster.url}/api/tags`)).json();
+    const body = (await (await fetch(`${cluster.url}/api/tags`)).json()) as { error: string };
     expect(body.error).toContain("Authorization: Bearer");
   });
 

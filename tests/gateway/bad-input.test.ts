@@ -53,7 +53,7 @@ describe("bad input gets a clear 4xx and never reaches a node", () => {
   it("answers 413 for a body over the limit, with the limit and the key to raise it", async () => {
     const response = await post("/api/generate", JSON.stringify({ model: CHAT, prompt: "x".repeat(10_000) }));
     expect(response.status).toBe(413);
-    expect((await response.json()).error).toContain("server.bodyLimit");
+    expect(((await response.json()) as { error: string }).error).toContain("server.bodyLimit");
   });
 
   it("accepts a JSON body sent with curl's default form content type, as Ollama does", async () => {
@@ -74,7 +74,7 @@ describe("bad input gets a clear 4xx and never reaches a node", () => {
   it("answers an unknown route with 404 and a hint", async () => {
     const response = await fetch(`${cluster.url}/api/nothing`);
     expect(response.status).toBe(404);
-    expect((await response.json()).error).toContain("no route GET /api/nothing");
+    expect(((await response.json()) as { error: string }).error).toContain("no route GET /api/nothing");
   });
 
   it("forwarded only the one valid request of this file", () => {

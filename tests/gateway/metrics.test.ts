@@ -28,7 +28,7 @@ describe("/metrics and /v1/hydra/nodes", () => {
   });
 
   it("describes every node for `hydra nodes`", async () => {
-    const body = await (await fetch(`${cluster.url}/v1/hydra/nodes`)).json();
+    const body = (await (await fetch(`${cluster.url}/v1/hydra/nodes`)).json()) as { nodes: unknown[] };
     expect(body.nodes).toHaveLength(1);
     expect(body.nodes[0]).toMatchObject({ name: "node-a", health: "up", inFlight: 0, models: [{ name: CHAT, loaded: true }] });
   });

@@ -45,7 +45,7 @@ describe("streams end complete or with an explicit error, never truncated silent
     const response = await fetch(`${c.url}/api/chat`, { method: "POST", body: JSON.stringify({ model: CHAT, messages }) });
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("7");
-    expect((await response.json()).error).toContain("server busy");
+    expect(((await response.json()) as { error: string }).error).toContain("server busy");
   });
 
   it("cancels the upstream generation when the client disconnects", async () => {
@@ -62,7 +62,7 @@ describe("streams end complete or with an explicit error, never truncated silent
     expect(c.gateway.pool.node("node-a")?.inFlight).toBe(1);
     abort.abort();
     await expect.poll(() => c.gateway.pool.node("node-a")?.inFlight, { timeout: 5000 }).toBe(0);
-    await expect.poll(() => c.sim("node-a").engine.snapshot().active, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => c.sim("node-a").engine.scheduler.busy, { timeout: 5000 }).toBe(0);
   });
 });
 
@@ -92,7 +92,7 @@ describe("failover before the first byte", () => {
       const response = await fetch(`${cluster.url}/api/generate`, { method: "POST", body: JSON.stringify({ model: CHAT, prompt: "x" }) });
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toBe("1");
-      expect((await response.json()).error).toMatch(/no node could take the request|is down/);
+      expect(((await response.json()) as { error: string }).error).toMatch(/no node could take the request|is down/);
     } finally {
       await cluster.close();
     }

@@ -1,0 +1,90 @@
+/**
+ * `hydra demo`: a whole cluster on this machine in one command. Three simulated
+ * nodes, the gateway in front of them, one streamed chat through it with the
+ * official ollama client, then it keeps serving until Ctrl-C.
+ */
+import { fileURLToPath } from "node:url";
+import { Ollama } from "ollama";
+import { hydraConfigSchema } from "../../config/schema.js";
+import { createGateway } from "../../gateway/server.js";
+import { loadSimClusterFile } from "../../sim/config.js";
+import { startSimCluster } from "../../sim/index.js";
+import { onShutdown } from "../shutdown.js";
+
+export interface DemoOptions {
+  port?: number;
+  once?: boolean;
+}
+
+const CLUSTER_FILE = fileURLToPath(new URL("../../../../examples/cluster-demo.yaml", import.meta.url));
+const DEMO_MODEL = "llama3.2:3b";
+
+export async function demo(options: DemoOptions): Promise<void> {
+  const out = (line = "") => process.stdout.write(`${line}\n`);
+  const clusterConfig = await loadSimClusterFile(CLUSTER_FILE);
+  const cluster = await startSimCluster(clusterConfig).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EADDRINUSE") throw error;
+    out(`(the demo's usual node ports are taken; using free ports instead)`);
+    return startSimCluster({ nodes: clusterConfig.nodes.map((node) => ({ ...node, port: 0 })) });
+  });
+  const config = (port: number) =>
+    hydraConfigSchema.parse({
+      server: { port },
+      log: { level: "warn" },
+      nodes: cluster.nodes.map((node) => ({ url: node.url, name: node.name })),
+    });
+  let gateway = createGateway(config(options.port ?? 8000));
+  const url = await gateway.start().catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EADDRINUSE") throw error;
+    await gateway.close();
+    out(`(port ${options.port ?? 8000} is taken; the gateway uses a free port instead)`);
+    gateway = createGateway(config(0));
+    return gateway.start();
+  });
+
+  out("Hydra demo: a simulated Ollama cluster behind one gateway");
+  out();
+  for (const node of cluster.nodes) out(`  node ${node.name.padEnd(10)} ${node.url}  ${node.engine.inventory.list().map((model) => model.name).join(", ")}`);
+  out();
+  out(`  gateway         ${url}   (Ollama API: /api/*, OpenAI API: /v1/*, metrics: /metrics)`);
+  out();
+  out("Try it:");
+  out(`  curl ${url}/api/chat -d '{"model":"${DEMO_MODEL}","messages":[{"role":"user","content":"hi"}]}'`);
+  out(`  OLLAMA_HOST=${url} ollama run ${DEMO_MODEL}        # the ollama CLI works unchanged`);
+  out(`  npx hydra nodes --gateway ${url}`);
+  out();
+
+  let servedBy = "?";
+  const ollama = new Ollama({
+    host: url,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      servedBy = response.headers.get("x-hydra-node") ?? servedBy;
+      return response;
+    },
+  });
+  const question = "What does a gateway in front of many Ollama nodes do?";
+  out(`> ${question}`);
+  const stream = await ollama.chat({ model: DEMO_MODEL, messages: [{ role: "user", content: question }], stream: true });
+  for await (const part of stream) {
+    process.stdout.write(part.message.content);
+    if (part.done) {
+      const seconds = (part.total_duration ?? 0) / 1e9;
+      const rate = part.eval_count && part.eval_duration ? part.eval_count / (part.eval_duration / 1e9) : 0;
+      out();
+      out(`(served by ${servedBy}: ${part.eval_count} tokens in ${seconds.toFixed(2)} s, ${rate.toFixed(0)} tokens/s)`);
+    }
+  }
+  out();
+
+  const close = async () => {
+    await gateway.close();
+    await cluster.close();
+  };
+  if (options.once) {
+    await close();
+    return;
+  }
+  out("Serving until Ctrl-C.");
+  onShutdown(close);
+}
