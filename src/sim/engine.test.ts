@@ -87,6 +87,17 @@ describe("SimEngine timing", () => {
     session.release();
   });
 
+  it("holds the first token back by a slow_first_token delay", async () => {
+    const { clock, engine, input } = setup({ models: [{ name: "small", size_mb: 500, loaded: true }] });
+    const session = await engine.generate(input("small", { firstTokenDelayMs: 300 }));
+    const first = track(session.steps().next());
+    await clock.advance(499); // prefill 100 + delay 300 + first token 100
+    expect(first.done).toBe(false);
+    await clock.advance(1);
+    expect(first.done).toBe(true);
+    session.release();
+  });
+
   it("makes the second request wait for the only slot and counts the wait as load time, like Ollama", async () => {
     const { clock, engine, input } = setup();
     const first = await (async () => {

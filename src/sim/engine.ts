@@ -9,13 +9,15 @@ import { realClock, type SimClock } from "./clock.js";
 import type { SimModelConfig, SimNodeConfig } from "./config.js";
 import { embedText, normalize } from "./embeddings.js";
 import { FaultInjector } from "./faults.js";
-import { type GenerationPlan, type GenerationStep, planGeneration } from "./generation.js";
+import { planGeneration } from "./generation.js";
 import { parseKeepAlive } from "./keep-alive.js";
 import { type Latency, latencyOf, toNanos } from "./latency.js";
 import { displayModelName, isValidModelName } from "./model-name.js";
 import { buildModel, ModelInventory, type SimModel } from "./models.js";
-import { Rng, sha256Hex } from "./rng.js";
+import { pullLayers } from "./pull.js";
+import { Rng } from "./rng.js";
 import { AbortedError, SlotScheduler } from "./scheduler.js";
+import { GenerationSession } from "./session.js";
 import { countTokens, truncateToTokens } from "./tokens.js";
 import { type LoadedModel, VramManager } from "./vram.js";
 
@@ -75,61 +77,6 @@ export interface SimCounters {
   resets: number;
 }
 
-/** An answer in progress: yields its steps on schedule, then reports Ollama's timing stats. */
-export class GenerationSession {
-  private emittedTokens = 0;
-  private readonly prefillMs: number;
-  private readonly tokenMs: number;
-
-  constructor(
-    private readonly engine: SimEngine,
-    readonly acquisition: Acquisition,
-    readonly plan: GenerationPlan,
-    readonly promptTokens: number,
-    private readonly firstTokenDelayMs: number,
-  ) {
-    this.prefillMs = engine.latency.prefillMs(promptTokens, acquisition.model.speed);
-    this.tokenMs = engine.latency.tokenMs(acquisition.model.speed);
-  }
-
-  /** The answer's steps, each released when the model would have produced it. */
-  async *steps(callerSignal?: AbortSignal): AsyncGenerator<GenerationStep> {
-    const signal = this.engine.link(callerSignal);
-    let due = this.acquisition.readyAt + this.prefillMs + this.firstTokenDelayMs;
-    for (const step of this.plan.steps) {
-      due += this.tokenMs * step.tokens;
-      await this.engine.pauseUntil(due, signal);
-      this.emittedTokens += step.tokens;
-      yield step;
-    }
-    // Tokens generated but not shown (a tool call cut by num_predict) still take time.
-    if (this.plan.evalCount > this.emittedTokens) {
-      due += this.tokenMs * (this.plan.evalCount - this.emittedTokens);
-      await this.engine.pauseUntil(due, signal);
-    }
-  }
-
-  /** Ollama's final-chunk statistics. load_duration covers queueing plus loading, as in Ollama. */
-  stats(): GenerationStats {
-    const { acquisition } = this;
-    const loadMs = Math.max(acquisition.readyAt - acquisition.startedAt, acquisition.loadMs);
-    const evalMs = this.plan.evalCount * this.tokenMs;
-    const elapsed = this.engine.clock.now() - acquisition.startedAt;
-    return {
-      total_duration: toNanos(Math.max(elapsed, loadMs + this.prefillMs + this.firstTokenDelayMs + evalMs)),
-      load_duration: toNanos(loadMs),
-      prompt_eval_count: this.promptTokens,
-      prompt_eval_duration: toNanos(this.prefillMs),
-      eval_count: this.plan.evalCount,
-      eval_duration: toNanos(evalMs),
-    };
-  }
-
-  release(): void {
-    this.acquisition.release();
-  }
-}
-
 export interface SimEngineOptions {
   clock?: SimClock;
 }
@@ -187,7 +134,8 @@ export class SimEngine {
 
   /** A signal that fires when either the caller's signal or the node's shutdown fires. */
   link(signal?: AbortSignal): AbortSignal {
-    if (!signal || signal === this.closing.signal || this.linked.has(signal)) return signal ?? this.closing.signal;
+    if (!signal || signal === this.closing.signal || this.linked.has(signal))
+      return signal ?? this.closing.signal;
     const linked = AbortSignal.any([signal, this.closing.signal]);
     this.linked.add(linked);
     return linked;
@@ -471,26 +419,6 @@ export class SimEngine {
     this.vramWaiters = [];
     for (const wake of waiters) wake();
   }
-}
-
-interface PullLayer {
-  digest: string;
-  bytes: number;
-}
-
-/** Layers of a model as the registry serves them: weights, template, license, params, config. */
-function pullLayers(model: SimModel): PullLayer[] {
-  const layer = (kind: string, bytes: number) => ({
-    digest: `sha256:${sha256Hex(`${model.key}:${kind}`)}`,
-    bytes,
-  });
-  return [
-    layer("weights", model.sizeBytes),
-    layer("template", 1429),
-    layer("license", 7711),
-    layer("params", 96),
-    layer("config", 561),
-  ];
 }
 
 function placeholderConfig(loaded: LoadedModel): SimModelConfig {

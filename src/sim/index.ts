@@ -22,8 +22,8 @@ export {
   simNodeDefaultsSchema,
   simNodeSchema,
 } from "./config.js";
-export type { SimState } from "./control-routes.js";
-export { type GenerationSession, type SimCounters, SimEngine } from "./engine.js";
+export { type SimState, simState } from "./control-routes.js";
+export { type SimCounters, SimEngine } from "./engine.js";
 export {
   FAULT_TYPES,
   type Fault,
@@ -37,3 +37,4 @@ export {
 } from "./faults.js";
 export { type SimNodeHandle, type StartSimNodeOptions, startSimNode } from "./node.js";
 export { buildSimServer } from "./server.js";
+export type { GenerationSession } from "./session.js";

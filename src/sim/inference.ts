@@ -15,11 +15,12 @@ import type {
   GenerateRequest,
 } from "../protocol/ollama/types.js";
 import { SimApiError } from "./api-error.js";
-import type { GenerationSession, SimEngine } from "./engine.js";
+import type { SimEngine } from "./engine.js";
 import type { GenerationStep } from "./generation.js";
 import { isUnloadRequest } from "./keep-alive.js";
 import { qualifiedModelName } from "./model-name.js";
 import type { SimModel } from "./models.js";
+import type { GenerationSession } from "./session.js";
 import { promptKeywords } from "./text-generator.js";
 import { countTokens, tokenIds } from "./tokens.js";
 

@@ -38,7 +38,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   const up = gateway.pool.nodes.filter((node) => node.healthy).length;
   gateway.app.log.info(
     { url, nodes: gateway.pool.nodes.map((node) => ({ name: node.name, url: node.url, health: node.health })) },
-    `Hydra gateway on ${url} with ${up}/${gateway.pool.nodes.length} nodes up`,
+    "gateway listening",
   );
+  // Logs are JSON on stdout; this one line is for the person (or script) who started it.
+  process.stderr.write(`hydra: gateway on ${url} with ${up}/${gateway.pool.nodes.length} nodes up\n`);
   onShutdown(() => gateway.close());
 }
