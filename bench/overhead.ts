@@ -6,8 +6,9 @@
  *
  *   npm run bench:overhead [-- --round-ms 2000 --rounds 4]
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type LoadResult, percentile, runLoad } from "./lib/load.js";
 import { memoryOf, round, startCli } from "./lib/processes.js";
@@ -54,7 +55,24 @@ function summarize(results: LoadResult[]) {
 
 async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const sim = await startCli(["sim", "--port", "0", "--zero-latency", "--model", MODEL]);
+  // Answers run to num_predict exactly (256 tokens for streams), with no simulated delays.
+  const clusterFile = join(mkdtempSync(join(tmpdir(), "hydra-bench-")), "cluster.yaml");
+  writeFileSync(
+    clusterFile,
+    JSON.stringify({
+      nodes: [
+        {
+          name: "bench",
+          port: 0,
+          zero_latency: true,
+          num_parallel: 64,
+          response_tokens: { min: 256, max: 256 },
+          models: [{ name: MODEL, size_mb: 1000, loaded: true }],
+        },
+      ],
+    }),
+  );
+  const sim = await startCli(["sim", "--cluster", clusterFile]);
   const gateway = await startCli(["serve", "--port", "0", "--node", sim.url, "--log-level", "warn"]);
   log(`sim node ${sim.url}, gateway ${gateway.url}; ${rounds} rounds of ${roundMs} ms per target and mode`);
   const report: Record<string, unknown> = {};

@@ -84,19 +84,20 @@ export class Exchange {
   complete(status: number, stats?: Partial<GenerationStats>, error?: string): void {
     if (this.#completed) return;
     this.#completed = true;
+    const clientGone = this.#abort.signal.aborted;
     this.dispatch.release();
-    if (!this.#abort.signal.aborted && status !== 200) this.#abort.abort();
+    if (!clientGone && status !== 200) this.#abort.abort();
     const seconds = (performance.now() - this.#startedAt) / 1000;
     const { route, model } = this.#request;
-    const finalStatus = this.#abort.signal.aborted && status === 200 ? CLIENT_CLOSED_STATUS : status;
+    const finalStatus = clientGone ? CLIENT_CLOSED_STATUS : status;
     this.#ctx.metrics.recordRequest({ route, model, node: this.node.name, status: finalStatus, seconds });
     if (stats) {
       this.#ctx.metrics.recordGeneration(model, this.node.name, stats);
       if (finalStatus === 200) this.node.noteLoaded(model);
     }
     const fields = { route, model, node: this.node.name, status: finalStatus, ms: Math.round(seconds * 1000) };
-    if (error === undefined) this.#ctx.log.debug(fields, "request completed");
-    else this.#ctx.log.warn({ ...fields, error }, "request failed");
+    if (finalStatus === 200) this.#ctx.log.debug(fields, "request completed");
+    else this.#ctx.log.warn({ ...fields, error: error ?? "client closed the connection" }, "request failed");
   }
 
   /** Stops the upstream request; used when the relay gives up on a stream. */

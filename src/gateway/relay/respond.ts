@@ -3,12 +3,11 @@
  * passed on with their status (in the route's API shape), single answers are
  * forwarded or translated, streams are relayed line by line through an encoder.
  */
-import { Readable } from "node:stream";
 import type { FastifyReply } from "fastify";
 import type { GenerationStats } from "../../protocol/ollama/types.js";
 import type { Exchange } from "../exchange.js";
 import { errorBody } from "../http-errors.js";
-import { ndjsonEncoder, relayStream, type StreamEncoder } from "./stream.js";
+import { ndjsonEncoder, RelayStream, type StreamEncoder } from "./stream.js";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const NDJSON_TYPE = "application/x-ndjson";
@@ -51,7 +50,7 @@ export async function readAnswer(
 }
 
 export function sendStream(reply: FastifyReply, exchange: Exchange, encoder: StreamEncoder, contentType: string): FastifyReply {
-  return reply.type(contentType).send(Readable.from(relayStream(exchange, encoder), { objectMode: false }));
+  return reply.type(contentType).send(new RelayStream(exchange, encoder));
 }
 
 /** Ollama API routes: everything passes through as the node wrote it. */

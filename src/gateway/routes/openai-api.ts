@@ -39,7 +39,7 @@ function responseId(prefix: string): string {
 /** Adapts a translator (Ollama objects in, OpenAI chunks out) to the relay's encoder interface. */
 function sseEncoder(translator: { push(chunk: ChatChunk & GenerateChunk & ErrorBody): unknown[] }): StreamEncoder {
   return {
-    line: (_text, value) => translator.push(value as unknown as ChatChunk & GenerateChunk & ErrorBody).map(sseEvent).join(""),
+    line: (_text, parse) => translator.push(parse() as unknown as ChatChunk & GenerateChunk & ErrorBody).map(sseEvent).join(""),
     error: (message) => sseEvent(toOpenAIErrorBody(502, message)),
     end: () => SSE_DONE,
   };
