@@ -107,7 +107,9 @@ async function main(): Promise<void> {
         added_p99_ms: round(g.p99_ms - d.p99_ms, 3),
         ...(mode.stream ? { stream_tokens_ratio: round(g.tokens_per_s / d.tokens_per_s, 3) } : {}),
       };
-      log(`${mode.name}: direct ${d.rps} rps p50 ${d.p50_ms} ms; gateway ${g.rps} rps p50 ${g.p50_ms} ms p99 ${g.p99_ms} ms`);
+      log(
+        `${mode.name}: direct ${d.rps} rps p50 ${d.p50_ms} ms; gateway ${g.rps} rps p50 ${g.p50_ms} ms p99 ${g.p99_ms} ms`,
+      );
     }
     const memory = memoryOf(gateway.child.pid as number);
     const result = {

@@ -8,7 +8,12 @@ export class HydraError extends Error {
   /** Seconds a client should wait before retrying, when the cause is transient. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: string, status: number, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+  constructor(
+    code: string,
+    status: number,
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -46,7 +51,9 @@ export class ModelNotFoundError extends HydraError {
 
 /** Missing or wrong API key. */
 export class UnauthorizedError extends HydraError {
-  constructor(message = "missing or invalid API key: send 'Authorization: Bearer <key>' with a key from auth.keys") {
+  constructor(
+    message = "missing or invalid API key: send 'Authorization: Bearer <key>' with a key from auth.keys",
+  ) {
     super("HYDRA_ERR_UNAUTHORIZED", 401, message);
   }
 }
@@ -61,7 +68,12 @@ export class NoNodeAvailableError extends HydraError {
 /** A node answered with an error, or the connection to it failed. */
 export class UpstreamError extends HydraError {
   readonly node: string;
-  constructor(node: string, status: number, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+  constructor(
+    node: string,
+    status: number,
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super("HYDRA_ERR_UPSTREAM", status, message, options);
     this.node = node;
   }

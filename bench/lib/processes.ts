@@ -32,7 +32,9 @@ export function startCli(args: string[], urlPattern = /http:\/\/127\.0\.0\.1:\d+
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`hydra ${args.join(" ")} exited with ${code} before it was ready:\n${seen}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`hydra ${args.join(" ")} exited with ${code} before it was ready:\n${seen}`)),
+    );
   });
 }
 

@@ -28,7 +28,17 @@ program
   .option("-p, --port <port>", "port to listen on (default 8000)", port)
   .option("--data-dir <dir>", "where Hydra keeps its files (default .hydra)")
   .option("-n, --node <url>", "an Ollama node to use (repeatable)", collect)
-  .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+  .addOption(
+    new Option("--log-level <level>", "log level").choices([
+      "fatal",
+      "error",
+      "warn",
+      "info",
+      "debug",
+      "trace",
+      "silent",
+    ]),
+  )
   .action(async (options) => (await import("./commands/serve.js")).serve(options));
 
 program
@@ -45,6 +55,7 @@ program
   .description("start three simulated nodes and the gateway, stream one chat, keep serving until Ctrl-C")
   .option("-p, --port <port>", "gateway port (default 8000; 0 = any free port)", port)
   .option("--once", "exit after the demo chat instead of serving")
+  .option("--free-ports", "use any free ports for the nodes and the gateway")
   .action(async (options) => (await import("./commands/demo.js")).demo(options));
 
 program

@@ -26,7 +26,9 @@ describe("loadConfig", () => {
   it("gives working defaults with no file, no env and no flags: the local Ollama", () => {
     const config = loadConfig({ env: {}, cwd: dirWith() });
     expect(config.server).toEqual({ host: "127.0.0.1", port: 8000, bodyLimit: 32 * 1024 * 1024 });
-    expect(config.nodes).toEqual([{ url: "http://127.0.0.1:11434", name: "127.0.0.1:11434", tags: [], weight: 1 }]);
+    expect(config.nodes).toEqual([
+      { url: "http://127.0.0.1:11434", name: "127.0.0.1:11434", tags: [], weight: 1 },
+    ]);
     expect(config.auth.keys).toEqual([]);
   });
 
@@ -36,7 +38,9 @@ describe("loadConfig", () => {
   });
 
   it("reads ./hydra.yaml, with node names, tags and weights", () => {
-    const cwd = dirWith("server:\n  port: 9000\nnodes:\n  - url: gpu-box\n    name: gpu\n    tags: [gpu]\n    weight: 3\n");
+    const cwd = dirWith(
+      "server:\n  port: 9000\nnodes:\n  - url: gpu-box\n    name: gpu\n    tags: [gpu]\n    weight: 3\n",
+    );
     const config = loadConfig({ env: {}, cwd });
     expect(config.server.port).toBe(9000);
     expect(config.nodes).toEqual([{ url: "http://gpu-box:11434", name: "gpu", tags: ["gpu"], weight: 3 }]);
@@ -100,22 +104,35 @@ describe("loadConfig", () => {
   });
 
   it("rejects invalid YAML, a non-mapping file, and a missing explicit file", () => {
-    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith("server: [\n") })).message).toContain("not valid YAML");
-    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith("- a\n- b\n") })).message).toContain("must hold a mapping");
-    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith(), flags: { config: "/nonexistent/h.yaml" } })).message).toContain(
-      "cannot read config file /nonexistent/h.yaml",
+    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith("server: [\n") })).message).toContain(
+      "not valid YAML",
     );
+    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith("- a\n- b\n") })).message).toContain(
+      "must hold a mapping",
+    );
+    expect(
+      errorOf(() => loadConfig({ env: {}, cwd: dirWith(), flags: { config: "/nonexistent/h.yaml" } }))
+        .message,
+    ).toContain("cannot read config file /nonexistent/h.yaml");
   });
 
   it("rejects nodes that are not a list of {url}", () => {
-    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith("nodes: 3\n") })).message).toContain('"nodes" = 3');
-    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith("nodes:\n  - name: x\n") })).message).toContain('"nodes.0"');
-    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith("nodes:\n  - url: ftp://x\n") })).message).toContain("only http");
+    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith("nodes: 3\n") })).message).toContain(
+      '"nodes" = 3',
+    );
+    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith("nodes:\n  - name: x\n") })).message).toContain(
+      '"nodes.0"',
+    );
+    expect(
+      errorOf(() => loadConfig({ env: {}, cwd: dirWith("nodes:\n  - url: ftp://x\n") })).message,
+    ).toContain("only http");
   });
 
   it("rejects two nodes with one name", () => {
     const yaml = "nodes:\n  - {url: a, name: same}\n  - {url: b, name: same}\n";
-    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith(yaml) })).message).toContain('two nodes are named "same"');
+    expect(errorOf(() => loadConfig({ env: {}, cwd: dirWith(yaml) })).message).toContain(
+      'two nodes are named "same"',
+    );
   });
 
   it("rejects short API keys", () => {

@@ -8,8 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
-import { type HydraConfig, type HydraConfigInput, hydraConfigSchema } from "./schema.js";
 import { defaultNodeName, normalizeNodeUrl } from "./node-url.js";
+import { type HydraConfig, type HydraConfigInput, hydraConfigSchema } from "./schema.js";
 
 export interface ConfigFlags {
   config?: string;
@@ -60,8 +60,13 @@ export function loadConfig(options: LoadConfigOptions = {}): HydraConfig {
   return parsed.data;
 }
 
-function readConfigFile(explicitPath: string | undefined, cwd: string): { input: Record<string, unknown>; source: string } {
-  const path = explicitPath ?? (existsSync(`${cwd}/${DEFAULT_CONFIG_FILE}`) ? `${cwd}/${DEFAULT_CONFIG_FILE}` : undefined);
+function readConfigFile(
+  explicitPath: string | undefined,
+  cwd: string,
+): { input: Record<string, unknown>; source: string } {
+  const path =
+    explicitPath ??
+    (existsSync(`${cwd}/${DEFAULT_CONFIG_FILE}`) ? `${cwd}/${DEFAULT_CONFIG_FILE}` : undefined);
   if (path === undefined) return { input: {}, source: "defaults, environment and flags" };
   let text: string;
   try {
@@ -75,7 +80,9 @@ function readConfigFile(explicitPath: string | undefined, cwd: string): { input:
   }
   const value: unknown = doc.toJS() ?? {};
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new ConfigError(`config file ${path} must hold a mapping of keys (server:, nodes:, ...), not ${describe(value)}`);
+    throw new ConfigError(
+      `config file ${path} must hold a mapping of keys (server:, nodes:, ...), not ${describe(value)}`,
+    );
   }
   return { input: value as Record<string, unknown>, source: path };
 }
@@ -97,9 +104,15 @@ function applyFlags(input: Record<string, unknown>, flags: ConfigFlags): void {
 }
 
 /** Nodes from every source, each URL once; the first definition of a URL wins (the file has names and tags). */
-function mergeNodes(fileNodes: unknown, env: NodeJS.ProcessEnv, flags: ConfigFlags): HydraConfigInput["nodes"] {
+function mergeNodes(
+  fileNodes: unknown,
+  env: NodeJS.ProcessEnv,
+  flags: ConfigFlags,
+): HydraConfigInput["nodes"] {
   if (fileNodes !== undefined && !Array.isArray(fileNodes)) {
-    throw new ConfigError(`config key "nodes" = ${describe(fileNodes)}: expected a list of {url, name?, tags?, weight?}`);
+    throw new ConfigError(
+      `config key "nodes" = ${describe(fileNodes)}: expected a list of {url, name?, tags?, weight?}`,
+    );
   }
   const declared: unknown[] = [
     ...(fileNodes ?? []),
@@ -112,7 +125,9 @@ function mergeNodes(fileNodes: unknown, env: NodeJS.ProcessEnv, flags: ConfigFla
   const byUrl = new Map<string, Record<string, unknown>>();
   declared.forEach((node, index) => {
     if (typeof node !== "object" || node === null || typeof (node as { url?: unknown }).url !== "string") {
-      throw new ConfigError(`config key "nodes.${index}" = ${describe(node)}: expected {url: "http://host:11434", name?, tags?, weight?}`);
+      throw new ConfigError(
+        `config key "nodes.${index}" = ${describe(node)}: expected {url: "http://host:11434", name?, tags?, weight?}`,
+      );
     }
     const entry = node as Record<string, unknown> & { url: string };
     const url = normalizeNodeUrl(entry.url);
@@ -122,7 +137,9 @@ function mergeNodes(fileNodes: unknown, env: NodeJS.ProcessEnv, flags: ConfigFla
   const names = new Set<string>();
   for (const node of nodes) {
     if (names.has(node.name as string)) {
-      throw new ConfigError(`config key "nodes": two nodes are named "${String(node.name)}"; give each node its own name`);
+      throw new ConfigError(
+        `config key "nodes": two nodes are named "${String(node.name)}"; give each node its own name`,
+      );
     }
     names.add(node.name as string);
   }
@@ -133,7 +150,12 @@ function formatIssues(error: z.ZodError, input: unknown, source: string): string
   const lines = error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
       const parent = issue.path.join(".");
-      return issue.keys.map((key) => `  - "${parent ? `${parent}.` : ""}${key}" is not a known key; check its spelling in the README's configuration table`).join("\n");
+      return issue.keys
+        .map(
+          (key) =>
+            `  - "${parent ? `${parent}.` : ""}${key}" is not a known key; check its spelling in the README's configuration table`,
+        )
+        .join("\n");
     }
     const key = issue.path.join(".");
     const value = getPath(input, issue.path);

@@ -22,7 +22,8 @@ export function normalizeNodeUrl(raw: string): string {
   }
   // Like Ollama's own OLLAMA_HOST parsing: a bare host means Ollama's port; an explicit
   // scheme without a port means that scheme's default port.
-  const hostPart = (hasScheme ? trimmed.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "") : trimmed).split("/")[0] ?? "";
+  const hostPart =
+    (hasScheme ? trimmed.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "") : trimmed).split("/")[0] ?? "";
   const explicitPort = /:\d+$/.test(hostPart);
   if (!hasScheme && !explicitPort) url.port = String(DEFAULT_OLLAMA_PORT);
   // OLLAMA_HOST=0.0.0.0 means "listen everywhere" to Ollama; a client reaches it on loopback.

@@ -26,7 +26,12 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       request.rawBody = text;
       done(null, value);
     } catch (error) {
-      done(new BadRequestError(`request body is not valid JSON (${(error as Error).message}); send a JSON object`), undefined);
+      done(
+        new BadRequestError(
+          `request body is not valid JSON (${(error as Error).message}); send a JSON object`,
+        ),
+        undefined,
+      );
     }
   });
 }

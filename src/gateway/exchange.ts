@@ -38,7 +38,13 @@ export class Exchange {
   #firstTokenSeen = false;
   #completed = false;
 
-  private constructor(ctx: GatewayContext, request: ExchangeRequest, dispatch: Dispatch, startedAt: number, abort: AbortController) {
+  private constructor(
+    ctx: GatewayContext,
+    request: ExchangeRequest,
+    dispatch: Dispatch,
+    startedAt: number,
+    abort: AbortController,
+  ) {
     this.#ctx = ctx;
     this.#request = request;
     this.dispatch = dispatch;
@@ -77,7 +83,11 @@ export class Exchange {
   firstToken(): void {
     if (this.#firstTokenSeen) return;
     this.#firstTokenSeen = true;
-    this.#ctx.metrics.recordFirstToken(this.#request.model, this.node.name, (performance.now() - this.#startedAt) / 1000);
+    this.#ctx.metrics.recordFirstToken(
+      this.#request.model,
+      this.node.name,
+      (performance.now() - this.#startedAt) / 1000,
+    );
   }
 
   /** Ends the exchange: releases the node, records metrics, and cancels the upstream if it is still open. */
@@ -95,7 +105,13 @@ export class Exchange {
       this.#ctx.metrics.recordGeneration(model, this.node.name, stats);
       if (finalStatus === 200) this.node.noteLoaded(model);
     }
-    const fields = { route, model, node: this.node.name, status: finalStatus, ms: Math.round(seconds * 1000) };
+    const fields = {
+      route,
+      model,
+      node: this.node.name,
+      status: finalStatus,
+      ms: Math.round(seconds * 1000),
+    };
     if (finalStatus === 200) this.#ctx.log.debug(fields, "request completed");
     else this.#ctx.log.warn({ ...fields, error: error ?? "client closed the connection" }, "request failed");
   }

@@ -21,15 +21,27 @@ export function installErrorHandler(app: FastifyInstance, bodyLimit: number): vo
     const hydraError = toHydraError(error, bodyLimit);
     if (hydraError === undefined) {
       request.log.error({ err: error }, "unexpected error");
-      return reply.code(500).send(errorBody(request.url, 500, `internal error: ${error.message}`, "HYDRA_ERR_INTERNAL"));
+      return reply
+        .code(500)
+        .send(errorBody(request.url, 500, `internal error: ${error.message}`, "HYDRA_ERR_INTERNAL"));
     }
-    if (hydraError.retryAfterSeconds !== undefined) reply.header("retry-after", String(hydraError.retryAfterSeconds));
-    return reply.code(hydraError.status).send(errorBody(request.url, hydraError.status, hydraError.message, hydraError.code));
+    if (hydraError.retryAfterSeconds !== undefined)
+      reply.header("retry-after", String(hydraError.retryAfterSeconds));
+    return reply
+      .code(hydraError.status)
+      .send(errorBody(request.url, hydraError.status, hydraError.message, hydraError.code));
   });
   app.setNotFoundHandler((request, reply) => {
     reply
       .code(404)
-      .send(errorBody(request.url, 404, `no route ${request.method} ${request.url}; see the README's API section`, "HYDRA_ERR_NO_ROUTE"));
+      .send(
+        errorBody(
+          request.url,
+          404,
+          `no route ${request.method} ${request.url}; see the README's API section`,
+          "HYDRA_ERR_NO_ROUTE",
+        ),
+      );
   });
 }
 

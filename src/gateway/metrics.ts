@@ -103,7 +103,8 @@ export class GatewayMetrics {
   }
 
   recordGeneration(model: string, node: string, stats: Partial<GenerationStats>): void {
-    if (typeof stats.prompt_eval_count === "number") this.#tokens.inc({ model, node, type: "prompt" }, stats.prompt_eval_count);
+    if (typeof stats.prompt_eval_count === "number")
+      this.#tokens.inc({ model, node, type: "prompt" }, stats.prompt_eval_count);
     if (typeof stats.eval_count === "number") {
       this.#tokens.inc({ model, node, type: "completion" }, stats.eval_count);
       if (typeof stats.eval_duration === "number" && stats.eval_duration > 0) {

@@ -52,7 +52,9 @@ export class NodePool extends EventEmitter<PoolEvents> {
     super();
     this.#options = options;
     const factory = options.backendFactory ?? ((url: string) => new OllamaBackend(url, options.upstream));
-    this.nodes = options.nodes.map((config) => new PoolNode({ ...config, name: config.name ?? config.url }, factory(config.url)));
+    this.nodes = options.nodes.map(
+      (config) => new PoolNode({ ...config, name: config.name ?? config.url }, factory(config.url)),
+    );
   }
 
   /** Reads every inventory once, then keeps them fresh on an interval. */
@@ -179,7 +181,8 @@ export class NodePool extends EventEmitter<PoolEvents> {
   }
 
   #noteHealth(node: PoolNode, before: NodeHealth): void {
-    if (before !== node.health) this.emit("node-health", { node: node.name, from: before, to: node.health, reason: node.lastError });
+    if (before !== node.health)
+      this.emit("node-health", { node: node.name, from: before, to: node.health, reason: node.lastError });
   }
 }
 

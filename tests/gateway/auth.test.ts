@@ -8,7 +8,9 @@ describe("API keys", () => {
   let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await startTestCluster([fastNode("node-a", [{ name: "llama3.2:3b", size_mb: 1000 }])], { auth: { keys: [KEY] } });
+    cluster = await startTestCluster([fastNode("node-a", [{ name: "llama3.2:3b", size_mb: 1000 }])], {
+      auth: { keys: [KEY] },
+    });
   });
   afterAll(() => cluster.close());
 
@@ -27,7 +29,9 @@ describe("API keys", () => {
   });
 
   it("refuses a wrong key", async () => {
-    const response = await fetch(`${cluster.url}/api/tags`, { headers: { authorization: "Bearer wrong-key-of-same-len" } });
+    const response = await fetch(`${cluster.url}/api/tags`, {
+      headers: { authorization: "Bearer wrong-key-of-same-len" },
+    });
     expect(response.status).toBe(401);
   });
 

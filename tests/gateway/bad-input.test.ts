@@ -15,7 +15,12 @@ describe("bad input gets a clear 4xx and never reaches a node", () => {
       {
         // Count what the gateway forwards besides its own inventory reads.
         backendFactory: (url) => {
-          const backend = new OllamaBackend(url, { connections: 4, connectTimeoutMs: 1000, headersTimeoutMs: 5000, bodyTimeoutMs: 5000 });
+          const backend = new OllamaBackend(url, {
+            connections: 4,
+            connectTimeoutMs: 1000,
+            headersTimeoutMs: 5000,
+            bodyTimeoutMs: 5000,
+          });
           return {
             request: (request) => {
               if (request.method !== "GET") forwarded.push(request.path);
@@ -30,7 +35,11 @@ describe("bad input gets a clear 4xx and never reaches a node", () => {
   afterAll(() => cluster.close());
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${cluster.url}${path}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+    fetch(`${cluster.url}${path}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", ...headers },
+    });
 
   it.each([
     ["/api/chat", "{not json", 400, "not valid JSON"],
@@ -39,8 +48,18 @@ describe("bad input gets a clear 4xx and never reaches a node", () => {
     ["/api/chat", JSON.stringify({ messages: [] }), 400, "model is required"],
     ["/api/generate", JSON.stringify({ model: 42, prompt: "x" }), 400, "model must be a string"],
     ["/api/chat", JSON.stringify({ model: CHAT, messages: "hello" }), 400, "messages"],
-    ["/api/chat", JSON.stringify({ model: CHAT, messages: [{ role: 1, content: "x" }] }), 400, "messages.0.role"],
-    ["/api/generate", JSON.stringify({ model: CHAT, prompt: "x", options: { num_predict: "ten" } }), 400, "options.num_predict"],
+    [
+      "/api/chat",
+      JSON.stringify({ model: CHAT, messages: [{ role: 1, content: "x" }] }),
+      400,
+      "messages.0.role",
+    ],
+    [
+      "/api/generate",
+      JSON.stringify({ model: CHAT, prompt: "x", options: { num_predict: "ten" } }),
+      400,
+      "options.num_predict",
+    ],
     ["/api/embed", JSON.stringify({ model: CHAT }), 400, "input"],
     ["/api/generate", JSON.stringify({ model: "ghost:1b", prompt: "x" }), 404, 'model "ghost:1b" not found'],
   ])("POST %s %s → %i", async (path, body, status, message) => {
@@ -57,9 +76,13 @@ describe("bad input gets a clear 4xx and never reaches a node", () => {
   });
 
   it("accepts a JSON body sent with curl's default form content type, as Ollama does", async () => {
-    const response = await post("/api/generate", JSON.stringify({ model: CHAT, prompt: "x", stream: false }), {
-      "content-type": "application/x-www-form-urlencoded",
-    });
+    const response = await post(
+      "/api/generate",
+      JSON.stringify({ model: CHAT, prompt: "x", stream: false }),
+      {
+        "content-type": "application/x-www-form-urlencoded",
+      },
+    );
     expect(response.status).toBe(200);
   });
 

@@ -10,16 +10,29 @@ describe("/metrics and /v1/hydra/nodes", () => {
   beforeAll(async () => {
     cluster = await startTestCluster([fastNode("node-a", [{ name: CHAT, size_mb: 1000 }])]);
     const ollama = new Ollama({ host: cluster.url });
-    await collect(await ollama.chat({ model: CHAT, messages: [{ role: "user", content: "x" }], stream: true, options: { num_predict: 5 } }));
+    await collect(
+      await ollama.chat({
+        model: CHAT,
+        messages: [{ role: "user", content: "x" }],
+        stream: true,
+        options: { num_predict: 5 },
+      }),
+    );
     await ollama.generate({ model: CHAT, prompt: "x", stream: false, options: { num_predict: 4 } });
   });
   afterAll(() => cluster.close());
 
   it("counts requests, latency, time to first token and tokens per node and model", async () => {
     const text = await (await fetch(`${cluster.url}/metrics`)).text();
-    expect(text).toContain('hydra_requests_total{route="/api/chat",model="llama3.2:3b",node="node-a",status="200"} 1');
-    expect(text).toContain('hydra_requests_total{route="/api/generate",model="llama3.2:3b",node="node-a",status="200"} 1');
-    expect(text).toMatch(/hydra_request_duration_seconds_count\{route="\/api\/chat",model="llama3.2:3b",node="node-a"\} 1/);
+    expect(text).toContain(
+      'hydra_requests_total{route="/api/chat",model="llama3.2:3b",node="node-a",status="200"} 1',
+    );
+    expect(text).toContain(
+      'hydra_requests_total{route="/api/generate",model="llama3.2:3b",node="node-a",status="200"} 1',
+    );
+    expect(text).toMatch(
+      /hydra_request_duration_seconds_count\{route="\/api\/chat",model="llama3.2:3b",node="node-a"\} 1/,
+    );
     expect(text).toMatch(/hydra_time_to_first_token_seconds_count\{model="llama3.2:3b",node="node-a"\} 1/);
     expect(text).toContain('hydra_tokens_total{model="llama3.2:3b",node="node-a",type="completion"} 9');
     expect(text).toContain('hydra_node_in_flight{node="node-a"} 0');
@@ -30,7 +43,12 @@ describe("/metrics and /v1/hydra/nodes", () => {
   it("describes every node for `hydra nodes`", async () => {
     const body = (await (await fetch(`${cluster.url}/v1/hydra/nodes`)).json()) as { nodes: unknown[] };
     expect(body.nodes).toHaveLength(1);
-    expect(body.nodes[0]).toMatchObject({ name: "node-a", health: "up", inFlight: 0, models: [{ name: CHAT, loaded: true }] });
+    expect(body.nodes[0]).toMatchObject({
+      name: "node-a",
+      health: "up",
+      inFlight: 0,
+      models: [{ name: CHAT, loaded: true }],
+    });
   });
 
   it("reports health for load balancers", async () => {

@@ -33,7 +33,12 @@ describe("Ollama API through the gateway, with the official ollama client", () =
 
   it("streams a chat token by token, ending with the final stats", async () => {
     const parts = await collect(
-      await ollama.chat({ model: CHAT, messages: [{ role: "user", content: "hello" }], stream: true, options: { seed: 7 } }),
+      await ollama.chat({
+        model: CHAT,
+        messages: [{ role: "user", content: "hello" }],
+        stream: true,
+        options: { seed: 7 },
+      }),
     );
     expect(parts.length).toBeGreaterThan(2);
     const final = parts.at(-1)!;
@@ -42,11 +47,20 @@ describe("Ollama API through the gateway, with the official ollama client", () =
     expect(final.eval_count).toBe(parts.filter((p) => p.message.content !== "").length);
     expect(final.prompt_eval_count).toBeGreaterThan(0);
     expect(final.total_duration).toBeGreaterThan(0);
-    expect(parts.slice(0, -1).map((p) => p.message.content).join("")).not.toBe("");
+    expect(
+      parts
+        .slice(0, -1)
+        .map((p) => p.message.content)
+        .join(""),
+    ).not.toBe("");
   });
 
   it("answers a chat with stream:false, the same text as the stream for the same seed", async () => {
-    const request = { model: CHAT, messages: [{ role: "user", content: "same" }], options: { seed: 3, num_predict: 12 } };
+    const request = {
+      model: CHAT,
+      messages: [{ role: "user", content: "same" }],
+      options: { seed: 3, num_predict: 12 },
+    };
     const single = await ollama.chat({ ...request, stream: false });
     const streamed = await collect(await ollama.chat({ ...request, stream: true }));
     expect(single.message.content).toBe(streamed.map((p) => p.message.content).join(""));
@@ -55,7 +69,12 @@ describe("Ollama API through the gateway, with the official ollama client", () =
   });
 
   it("generates, streamed and not, with context on the final object", async () => {
-    const single = await ollama.generate({ model: CHAT, prompt: "Why is the sky blue?", stream: false, options: { seed: 1 } });
+    const single = await ollama.generate({
+      model: CHAT,
+      prompt: "Why is the sky blue?",
+      stream: false,
+      options: { seed: 1 },
+    });
     expect(single.response?.length).toBeGreaterThan(0);
     expect(single.context?.length).toBeGreaterThan(0);
     const parts = await collect(await ollama.generate({ model: CHAT, prompt: "Why?", stream: true }));
@@ -109,7 +128,9 @@ describe("Ollama API through the gateway, with the official ollama client", () =
   });
 
   it("returns Ollama's 404 for a model no node has", async () => {
-    await expect(ollama.chat({ model: "nope:1b", messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
+    await expect(
+      ollama.chat({ model: "nope:1b", messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toMatchObject({
       status_code: 404,
       error: 'model "nope:1b" not found, try pulling it first',
     });
@@ -156,11 +177,16 @@ describe("model management across nodes", () => {
   });
 
   it("ends a pull of an unknown model with an error, not success", async () => {
-    await expect(collect(await ollama.pull({ model: "does-not-exist:1b", stream: true }))).rejects.toThrow(/failed on/);
+    await expect(collect(await ollama.pull({ model: "does-not-exist:1b", stream: true }))).rejects.toThrow(
+      /failed on/,
+    );
   });
 
   it("rejects an unknown node name with the list of known nodes", async () => {
-    const response = await fetch(`${cluster.url}/api/pull`, { method: "POST", body: JSON.stringify({ model: "x", nodes: ["zz"] }) });
+    const response = await fetch(`${cluster.url}/api/pull`, {
+      method: "POST",
+      body: JSON.stringify({ model: "x", nodes: ["zz"] }),
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toContain("known nodes: node-a, node-b");
   });

@@ -45,7 +45,12 @@ describe("OpenAI API through the gateway, with the official openai client", () =
     });
     const chunks = await collect(stream);
     const text = chunks.map((c) => c.choices[0]?.delta.content ?? "").join("");
-    const single = await openai.chat.completions.create({ model: CHAT, messages: [{ role: "user", content: "hi" }], seed: 4, max_tokens: 10 });
+    const single = await openai.chat.completions.create({
+      model: CHAT,
+      messages: [{ role: "user", content: "hi" }],
+      seed: 4,
+      max_tokens: 10,
+    });
     expect(text).toBe(single.choices[0]?.message.content);
     expect(chunks.find((c) => c.choices[0]?.finish_reason)?.choices[0]?.finish_reason).toBe("length");
     expect(chunks.at(-1)?.usage?.completion_tokens).toBe(10);
@@ -56,7 +61,12 @@ describe("OpenAI API through the gateway, with the official openai client", () =
     const response = await fetch(`${cluster.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: CHAT, messages: [{ role: "user", content: "x" }], stream: true, max_tokens: 3 }),
+      body: JSON.stringify({
+        model: CHAT,
+        messages: [{ role: "user", content: "x" }],
+        stream: true,
+        max_tokens: 3,
+      }),
     });
     expect(response.headers.get("content-type")).toContain("text/event-stream");
     expect(response.headers.get("x-hydra-node")).toBe("node-a");
@@ -72,7 +82,11 @@ describe("OpenAI API through the gateway, with the official openai client", () =
         type: "json_schema",
         json_schema: {
           name: "person",
-          schema: { type: "object", properties: { name: { type: "string" }, age: { type: "integer" } }, required: ["name", "age"] },
+          schema: {
+            type: "object",
+            properties: { name: { type: "string" }, age: { type: "integer" } },
+            required: ["name", "age"],
+          },
         },
       },
     });
@@ -85,12 +99,18 @@ describe("OpenAI API through the gateway, with the official openai client", () =
     const single = await openai.completions.create({ model: CHAT, prompt: "Once", max_tokens: 5, seed: 2 });
     expect(single.choices[0]?.text).toBeTruthy();
     expect(single.usage?.completion_tokens).toBe(5);
-    const chunks = await collect(await openai.completions.create({ model: CHAT, prompt: "Once", max_tokens: 5, seed: 2, stream: true }));
+    const chunks = await collect(
+      await openai.completions.create({ model: CHAT, prompt: "Once", max_tokens: 5, seed: 2, stream: true }),
+    );
     expect(chunks.map((c) => c.choices[0]?.text ?? "").join("")).toBe(single.choices[0]?.text);
   });
 
   it("embeds, as floats and as base64", async () => {
-    const floats = await openai.embeddings.create({ model: EMBED, input: ["one", "two"], encoding_format: "float" });
+    const floats = await openai.embeddings.create({
+      model: EMBED,
+      input: ["one", "two"],
+      encoding_format: "float",
+    });
     expect(floats.data).toHaveLength(2);
     expect(floats.data[0]?.embedding).toHaveLength(32);
     // The client decodes base64 back to numbers by itself.
@@ -107,7 +127,9 @@ describe("OpenAI API through the gateway, with the official openai client", () =
   });
 
   it("answers an unknown model with a 404 in OpenAI's error shape", async () => {
-    const error = await openai.chat.completions.create({ model: "ghost:1b", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const error = await openai.chat.completions
+      .create({ model: "ghost:1b", messages: [{ role: "user", content: "x" }] })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
     expect(error.message).toContain('model "ghost:1b" not found');
   });

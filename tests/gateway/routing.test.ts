@@ -4,7 +4,10 @@ import { fastNode, startTestCluster, type TestCluster } from "../helpers/cluster
 const CHAT = "llama3.2:3b";
 
 const generate = (url: string, options: Record<string, unknown> = {}) =>
-  fetch(`${url}/api/generate`, { method: "POST", body: JSON.stringify({ model: CHAT, prompt: "x", stream: false, options }) });
+  fetch(`${url}/api/generate`, {
+    method: "POST",
+    body: JSON.stringify({ model: CHAT, prompt: "x", stream: false, options }),
+  });
 
 describe("placement", () => {
   let cluster: TestCluster;
@@ -31,13 +34,17 @@ describe("spreading load", () => {
 
   beforeAll(async () => {
     cluster = await startTestCluster(
-      ["n1", "n2", "n3"].map((name) => fastNode(name, [{ name: CHAT, size_mb: 1000, loaded: true }], { decode_tps: 200 })),
+      ["n1", "n2", "n3"].map((name) =>
+        fastNode(name, [{ name: CHAT, size_mb: 1000, loaded: true }], { decode_tps: 200 }),
+      ),
     );
   });
   afterAll(() => cluster.close());
 
   it("spreads concurrent requests over equal nodes by in-flight count", async () => {
-    const responses = await Promise.all(Array.from({ length: 9 }, () => generate(cluster.url, { num_predict: 20 })));
+    const responses = await Promise.all(
+      Array.from({ length: 9 }, () => generate(cluster.url, { num_predict: 20 })),
+    );
     const counts = new Map<string, number>();
     for (const response of responses) {
       const node = response.headers.get("x-hydra-node") ?? "?";

@@ -35,21 +35,31 @@ describe("streams end complete or with an explicit error, never truncated silent
     const c = await start();
     c.sim("node-a").setFaults([{ type: "cut_stream", after_tokens: 2 }]);
     const openai = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: "x", maxRetries: 0 });
-    const stream = await openai.chat.completions.create({ model: CHAT, messages: [{ role: "user", content: "x" }], stream: true, max_tokens: 20 });
+    const stream = await openai.chat.completions.create({
+      model: CHAT,
+      messages: [{ role: "user", content: "x" }],
+      stream: true,
+      max_tokens: 20,
+    });
     await expect(collect(stream)).rejects.toThrow(/broke the stream/);
   });
 
   it("passes a node's error status and Retry-After through", async () => {
     const c = await start();
     c.sim("node-a").setFaults([{ type: "status", status: 503, retry_after_s: 7, message: "server busy" }]);
-    const response = await fetch(`${c.url}/api/chat`, { method: "POST", body: JSON.stringify({ model: CHAT, messages }) });
+    const response = await fetch(`${c.url}/api/chat`, {
+      method: "POST",
+      body: JSON.stringify({ model: CHAT, messages }),
+    });
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("7");
     expect(((await response.json()) as { error: string }).error).toContain("server busy");
   });
 
   it("cancels the upstream generation when the client disconnects", async () => {
-    cluster = await startTestCluster([fastNode("node-a", [{ name: CHAT, size_mb: 1000 }], { decode_tps: 20 })]);
+    cluster = await startTestCluster([
+      fastNode("node-a", [{ name: CHAT, size_mb: 1000 }], { decode_tps: 20 }),
+    ]);
     const c = cluster;
     const abort = new AbortController();
     const response = await fetch(`${c.url}/api/generate`, {
@@ -89,10 +99,15 @@ describe("failover before the first byte", () => {
     const cluster = await startTestCluster([fastNode("node-a", [{ name: CHAT, size_mb: 1000 }])]);
     try {
       await cluster.sim("node-a").close();
-      const response = await fetch(`${cluster.url}/api/generate`, { method: "POST", body: JSON.stringify({ model: CHAT, prompt: "x" }) });
+      const response = await fetch(`${cluster.url}/api/generate`, {
+        method: "POST",
+        body: JSON.stringify({ model: CHAT, prompt: "x" }),
+      });
       expect(response.status).toBe(503);
       expect(response.headers.get("retry-after")).toBe("1");
-      expect(((await response.json()) as { error: string }).error).toMatch(/no node could take the request|is down/);
+      expect(((await response.json()) as { error: string }).error).toMatch(
+        /no node could take the request|is down/,
+      );
     } finally {
       await cluster.close();
     }

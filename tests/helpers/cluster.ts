@@ -2,7 +2,7 @@
  * Starts simulated Ollama nodes (port 0) and a gateway in front of them (port 0),
  * in this process, and stops everything afterwards.
  */
-import { hydraConfigSchema, type HydraConfigInput } from "../../src/config/schema.js";
+import { type HydraConfigInput, hydraConfigSchema } from "../../src/config/schema.js";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/gateway/server.js";
 import type { SimNodeInput } from "../../src/sim/config.js";
 import { type SimNodeHandle, startSimNode } from "../../src/sim/index.js";
@@ -46,7 +46,11 @@ export async function startTestCluster(
 }
 
 /** A fast node: quick answers that still stream token by token. */
-export function fastNode(name: string, models: SimNodeInput["models"], extra: Partial<SimNodeInput> = {}): SimNodeInput {
+export function fastNode(
+  name: string,
+  models: SimNodeInput["models"],
+  extra: Partial<SimNodeInput> = {},
+): SimNodeInput {
   return {
     name,
     num_parallel: 4,

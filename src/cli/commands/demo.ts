@@ -14,6 +14,8 @@ import { onShutdown } from "../shutdown.js";
 export interface DemoOptions {
   port?: number;
   once?: boolean;
+  /** Any free ports for the nodes and the gateway (tests, or a second demo beside the first). */
+  freePorts?: boolean;
 }
 
 const CLUSTER_FILE = fileURLToPath(new URL("../../../../examples/cluster-demo.yaml", import.meta.url));
@@ -22,29 +24,39 @@ const DEMO_MODEL = "llama3.2:3b";
 export async function demo(options: DemoOptions): Promise<void> {
   const out = (line = "") => process.stdout.write(`${line}\n`);
   const clusterConfig = await loadSimClusterFile(CLUSTER_FILE);
-  const cluster = await startSimCluster(clusterConfig).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== "EADDRINUSE") throw error;
-    out(`(the demo's usual node ports are taken; using free ports instead)`);
-    return startSimCluster({ nodes: clusterConfig.nodes.map((node) => ({ ...node, port: 0 })) });
-  });
+  const onFreePorts = () => startSimCluster({ nodes: clusterConfig.nodes.map((node) => ({ ...node, port: 0 })) });
+  const cluster = options.freePorts
+    ? await onFreePorts()
+    : await startSimCluster(clusterConfig).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "EADDRINUSE") throw error;
+        out("(the demo's usual node ports are taken; using free ports instead)");
+        return onFreePorts();
+      });
   const config = (port: number) =>
     hydraConfigSchema.parse({
       server: { port },
       log: { level: "warn" },
       nodes: cluster.nodes.map((node) => ({ url: node.url, name: node.name })),
     });
-  let gateway = createGateway(config(options.port ?? 8000));
+  const port = options.freePorts ? 0 : (options.port ?? 8000);
+  let gateway = createGateway(config(port));
   const url = await gateway.start().catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== "EADDRINUSE") throw error;
     await gateway.close();
-    out(`(port ${options.port ?? 8000} is taken; the gateway uses a free port instead)`);
+    out(`(port ${port} is taken; the gateway uses a free port instead)`);
     gateway = createGateway(config(0));
     return gateway.start();
   });
 
   out("Hydra demo: a simulated Ollama cluster behind one gateway");
   out();
-  for (const node of cluster.nodes) out(`  node ${node.name.padEnd(10)} ${node.url}  ${node.engine.inventory.list().map((model) => model.name).join(", ")}`);
+  for (const node of cluster.nodes)
+    out(
+      `  node ${node.name.padEnd(10)} ${node.url}  ${node.engine.inventory
+        .list()
+        .map((model) => model.name)
+        .join(", ")}`,
+    );
   out();
   out(`  gateway         ${url}   (Ollama API: /api/*, OpenAI API: /v1/*, metrics: /metrics)`);
   out();
@@ -65,14 +77,20 @@ export async function demo(options: DemoOptions): Promise<void> {
   });
   const question = "What does a gateway in front of many Ollama nodes do?";
   out(`> ${question}`);
-  const stream = await ollama.chat({ model: DEMO_MODEL, messages: [{ role: "user", content: question }], stream: true });
+  const stream = await ollama.chat({
+    model: DEMO_MODEL,
+    messages: [{ role: "user", content: question }],
+    stream: true,
+  });
   for await (const part of stream) {
     process.stdout.write(part.message.content);
     if (part.done) {
       const seconds = (part.total_duration ?? 0) / 1e9;
       const rate = part.eval_count && part.eval_duration ? part.eval_count / (part.eval_duration / 1e9) : 0;
       out();
-      out(`(served by ${servedBy}: ${part.eval_count} tokens in ${seconds.toFixed(2)} s, ${rate.toFixed(0)} tokens/s)`);
+      out(
+        `(served by ${servedBy}: ${part.eval_count} tokens in ${seconds.toFixed(2)} s, ${rate.toFixed(0)} tokens/s)`,
+      );
     }
   }
   out();

@@ -37,7 +37,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   const url = await gateway.start();
   const up = gateway.pool.nodes.filter((node) => node.healthy).length;
   gateway.app.log.info(
-    { url, nodes: gateway.pool.nodes.map((node) => ({ name: node.name, url: node.url, health: node.health })) },
+    {
+      url,
+      nodes: gateway.pool.nodes.map((node) => ({ name: node.name, url: node.url, health: node.health })),
+    },
     "gateway listening",
   );
   // Logs are JSON on stdout; this one line is for the person (or script) who started it.

@@ -31,6 +31,9 @@ export async function sim(options: SimOptions): Promise<void> {
 }
 
 function announce(node: SimNodeHandle): void {
-  const models = node.engine.inventory.list().map((model) => model.name).join(", ");
+  const models = node.engine.inventory
+    .list()
+    .map((model) => model.name)
+    .join(", ");
   process.stdout.write(`hydra sim: node "${node.name}" on ${node.url} (models: ${models})\n`);
 }

@@ -13,7 +13,8 @@ function deferredSource<T>(values: T[], gate: Promise<void>[]): AsyncIterable<T>
 describe("mergeAsync", () => {
   it("yields every item of every source", async () => {
     const out: number[] = [];
-    for await (const value of mergeAsync([deferredSource([1, 2], []), deferredSource([3], [])])) out.push(value);
+    for await (const value of mergeAsync([deferredSource([1, 2], []), deferredSource([3], [])]))
+      out.push(value);
     expect(out.sort()).toEqual([1, 2, 3]);
   });
 

@@ -12,7 +12,7 @@ export async function* mergeAsync<T>(sources: readonly AsyncIterable<T>[]): Asyn
       iterator.next().then((result) => ({ index, result })),
     );
   };
-  iterators.forEach((_, index) => pull(index));
+  for (let index = 0; index < iterators.length; index++) pull(index);
   try {
     while (pending.size > 0) {
       const { index, result } = await Promise.race(pending.values());

@@ -46,7 +46,8 @@ function parseLines(text: string): NdjsonLine[] {
     } catch {
       throw new MalformedChunkError(line);
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new MalformedChunkError(line);
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new MalformedChunkError(line);
     lines.push({ text: line, value: value as Record<string, unknown> });
   }
   return lines;

@@ -20,7 +20,10 @@ export async function forwardUpstreamError(exchange: Exchange, reply: FastifyRep
   exchange.complete(response.status, undefined, message);
   const retryAfter = response.headers["retry-after"];
   if (typeof retryAfter === "string") reply.header("retry-after", retryAfter);
-  return reply.code(response.status).type(JSON_TYPE).send(errorBody(reply.request.url, response.status, message));
+  return reply
+    .code(response.status)
+    .type(JSON_TYPE)
+    .send(errorBody(reply.request.url, response.status, message));
 }
 
 /**
@@ -42,19 +45,31 @@ export async function readAnswer(
   if (typeof value !== "object" || value === null) {
     const message = `node ${exchange.node.name} sent an answer that is not a JSON object`;
     exchange.complete(502, undefined, message);
-    reply.code(502).type(JSON_TYPE).send(errorBody(reply.request.url, 502, message));
+    reply
+      .code(502)
+      .type(JSON_TYPE)
+      .send(errorBody(reply.request.url, 502, message));
     return undefined;
   }
   exchange.complete(200, value as Partial<GenerationStats>);
   return { text, value: value as Record<string, unknown> };
 }
 
-export function sendStream(reply: FastifyReply, exchange: Exchange, encoder: StreamEncoder, contentType: string): FastifyReply {
+export function sendStream(
+  reply: FastifyReply,
+  exchange: Exchange,
+  encoder: StreamEncoder,
+  contentType: string,
+): FastifyReply {
   return reply.type(contentType).send(new RelayStream(exchange, encoder));
 }
 
 /** Ollama API routes: everything passes through as the node wrote it. */
-export async function respondNative(exchange: Exchange, reply: FastifyReply, stream: boolean): Promise<FastifyReply> {
+export async function respondNative(
+  exchange: Exchange,
+  reply: FastifyReply,
+  stream: boolean,
+): Promise<FastifyReply> {
   if (exchange.status !== 200) return forwardUpstreamError(exchange, reply);
   if (stream) return sendStream(reply, exchange, ndjsonEncoder, NDJSON_TYPE);
   const answer = await readAnswer(exchange, reply);

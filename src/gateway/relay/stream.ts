@@ -90,7 +90,10 @@ export class StreamTracker {
         return "done";
       }
     }
-    return this.#fail(`node ${this.node} ended the stream before the final "done" object; the answer is incomplete`, out);
+    return this.#fail(
+      `node ${this.node} ended the stream before the final "done" object; the answer is incomplete`,
+      out,
+    );
   }
 
   broken(error: Error, out: string[]): LineOutcome {
@@ -192,7 +195,11 @@ export class RelayStream extends Readable {
     this.#finished = true;
     const { failure, stats } = this.#tracker;
     const complete = stats !== undefined && failure === undefined;
-    this.#exchange.complete(complete ? 200 : BROKEN_STREAM_STATUS, stats, complete ? undefined : (failure ?? "stream ended early"));
+    this.#exchange.complete(
+      complete ? 200 : BROKEN_STREAM_STATUS,
+      stats,
+      complete ? undefined : (failure ?? "stream ended early"),
+    );
     this.#upstream.removeAllListeners("data");
     if (complete) {
       // Let the rest of the body (usually nothing) drain, so the connection stays alive for reuse.
@@ -210,14 +217,17 @@ function looksLikeObject(text: string): boolean {
 
 function parseObject(text: string): Record<string, unknown> {
   const value = safeParse(text);
-  if (value === undefined) throw new Error(`a malformed chunk: ${text.length > 120 ? `${text.slice(0, 120)}…` : text}`);
+  if (value === undefined)
+    throw new Error(`a malformed chunk: ${text.length > 120 ? `${text.slice(0, 120)}…` : text}`);
   return value;
 }
 
 function safeParse(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -230,7 +240,9 @@ function stripCr(line: string): string {
 /** True for chunks that carry model output: chat `message.content`/thinking/tool calls, or generate `response`. */
 export function hasGeneratedText(value: Record<string, unknown>): boolean {
   if (typeof value.response === "string") return value.response !== "";
-  const message = value.message as { content?: unknown; thinking?: unknown; tool_calls?: unknown } | undefined;
+  const message = value.message as
+    | { content?: unknown; thinking?: unknown; tool_calls?: unknown }
+    | undefined;
   if (message === undefined) return false;
   return (
     (typeof message.content === "string" && message.content !== "") ||

@@ -55,7 +55,9 @@ export async function ollamaApiRoutes(app: FastifyInstance, ctx: GatewayContext)
 
   app.get("/api/tags", async () => ({ models: ctx.pool.installedModels() }));
   app.get("/api/ps", async () => ({ models: ctx.pool.loadedModels() }));
-  app.get("/api/version", async () => ({ version: lowestVersion(ctx.pool.nodes.filter((n) => n.healthy).map((n) => n.version)) }));
+  app.get("/api/version", async () => ({
+    version: lowestVersion(ctx.pool.nodes.filter((n) => n.healthy).map((n) => n.version)),
+  }));
 }
 
 /** The cluster can only promise what its oldest node supports. */
@@ -66,7 +68,11 @@ export function lowestVersion(versions: readonly (string | undefined)[]): string
 }
 
 export function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.replace(/^v/, "").split(/[.-]/).map((p) => Number.parseInt(p, 10) || 0);
+  const parts = (v: string) =>
+    v
+      .replace(/^v/, "")
+      .split(/[.-]/)
+      .map((p) => Number.parseInt(p, 10) || 0);
   const [pa, pb] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
     const diff = (pa[i] ?? 0) - (pb[i] ?? 0);

@@ -26,7 +26,8 @@ export async function ollamaModelRoutes(app: FastifyInstance, ctx: GatewayContex
   app.post("/api/pull", async (request, reply) => {
     const body = parseBody(pullRequestSchema, request);
     const targets = chooseTargets(ctx, parseBody(nodesFieldSchema, request).nodes, (node) => node.healthy);
-    if (targets.length === 0) throw new NoNodeAvailableError("no healthy node to pull onto; check the nodes with 'hydra nodes'");
+    if (targets.length === 0)
+      throw new NoNodeAvailableError("no healthy node to pull onto; check the nodes with 'hydra nodes'");
     const abort = new AbortController();
     reply.raw.once("close", () => {
       if (!reply.raw.writableFinished) abort.abort();
@@ -34,23 +35,35 @@ export async function ollamaModelRoutes(app: FastifyInstance, ctx: GatewayContex
     const events = mergeAsync(targets.map((node) => pullOnNode(ctx, node, body.model, abort.signal)));
     if (body.stream === false) {
       const failures: string[] = [];
-      for await (const event of events) if (event.kind === "done" && event.error) failures.push(`${event.node}: ${event.error}`);
-      if (failures.length > 0) return reply.code(500).send({ error: `pull of ${body.model} failed on ${failures.join("; ")}` });
+      for await (const event of events)
+        if (event.kind === "done" && event.error) failures.push(`${event.node}: ${event.error}`);
+      if (failures.length > 0)
+        return reply.code(500).send({ error: `pull of ${body.model} failed on ${failures.join("; ")}` });
       return { status: "success", nodes: targets.map((node) => node.name) };
     }
-    return reply.type("application/x-ndjson").send(Readable.from(pullProgressLines(body.model, events, targets)));
+    return reply
+      .type("application/x-ndjson")
+      .send(Readable.from(pullProgressLines(body.model, events, targets)));
   });
 
   app.delete("/api/delete", async (request, reply) => {
     const body = parseBody(modelRefRequestSchema, request);
-    const targets = chooseTargets(ctx, parseBody(nodesFieldSchema, request).nodes, (node) => node.hasModel(body.model));
+    const targets = chooseTargets(ctx, parseBody(nodesFieldSchema, request).nodes, (node) =>
+      node.hasModel(body.model),
+    );
     if (targets.length === 0) throw new ModelNotFoundError(body.model);
-    return fanOut(ctx, reply, targets, { method: "DELETE", path: "/api/delete", body: { model: body.model } });
+    return fanOut(ctx, reply, targets, {
+      method: "DELETE",
+      path: "/api/delete",
+      body: { model: body.model },
+    });
   });
 
   app.post("/api/copy", async (request, reply) => {
     const body = parseBody(copyRequestSchema, request);
-    const targets = chooseTargets(ctx, parseBody(nodesFieldSchema, request).nodes, (node) => node.hasModel(body.source));
+    const targets = chooseTargets(ctx, parseBody(nodesFieldSchema, request).nodes, (node) =>
+      node.hasModel(body.source),
+    );
     if (targets.length === 0) throw new ModelNotFoundError(body.source);
     return fanOut(ctx, reply, targets, {
       method: "POST",
@@ -61,21 +74,37 @@ export async function ollamaModelRoutes(app: FastifyInstance, ctx: GatewayContex
 }
 
 /** The named nodes (all must exist), or every node that passes `byDefault`. */
-function chooseTargets(ctx: GatewayContext, names: string[] | undefined, byDefault: (node: PoolNode) => boolean): PoolNode[] {
+function chooseTargets(
+  ctx: GatewayContext,
+  names: string[] | undefined,
+  byDefault: (node: PoolNode) => boolean,
+): PoolNode[] {
   if (names === undefined || names.length === 0) return ctx.pool.nodes.filter(byDefault);
   return names.map((name) => {
     const node = ctx.pool.node(name);
     if (node === undefined) {
-      throw new BadRequestError(`unknown node "${name}"; known nodes: ${ctx.pool.nodes.map((n) => n.name).join(", ")}`);
+      throw new BadRequestError(
+        `unknown node "${name}"; known nodes: ${ctx.pool.nodes.map((n) => n.name).join(", ")}`,
+      );
     }
     return node;
   });
 }
 
-async function* pullOnNode(ctx: GatewayContext, node: PoolNode, model: string, signal: AbortSignal): AsyncGenerator<PullEvent> {
+async function* pullOnNode(
+  ctx: GatewayContext,
+  node: PoolNode,
+  model: string,
+  signal: AbortSignal,
+): AsyncGenerator<PullEvent> {
   let error: string | undefined;
   try {
-    const response = await ctx.pool.send(node, { method: "POST", path: "/api/pull", body: { model, stream: true }, signal });
+    const response = await ctx.pool.send(node, {
+      method: "POST",
+      path: "/api/pull",
+      body: { model, stream: true },
+      signal,
+    });
     if (response.status !== 200) {
       error = errorMessageOf(await response.body.text()) ?? `HTTP ${response.status}`;
     } else {
@@ -96,7 +125,11 @@ async function* pullOnNode(ctx: GatewayContext, node: PoolNode, model: string, s
   yield { kind: "done", node: node.name, ...(error === undefined ? {} : { error }) };
 }
 
-async function* pullProgressLines(model: string, events: AsyncIterable<PullEvent>, targets: PoolNode[]): AsyncGenerator<string> {
+async function* pullProgressLines(
+  model: string,
+  events: AsyncIterable<PullEvent>,
+  targets: PoolNode[],
+): AsyncGenerator<string> {
   const failures: string[] = [];
   for await (const event of events) {
     if (event.kind === "progress") {
@@ -127,7 +160,11 @@ async function fanOut(
       try {
         const response = await ctx.pool.send(node, request);
         const text = await response.body.text();
-        return { node: node.name, status: response.status, error: response.status === 200 ? undefined : errorMessageOf(text) };
+        return {
+          node: node.name,
+          status: response.status,
+          error: response.status === 200 ? undefined : errorMessageOf(text),
+        };
       } catch (error) {
         return { node: node.name, status: 502, error: (error as Error).message };
       } finally {

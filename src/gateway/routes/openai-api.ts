@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { ModelNotFoundError } from "../../errors.js";
 import { canonicalModelName } from "../../pool/model-name.js";
+import type { ChatChunk, EmbedResponse, ErrorBody, GenerateChunk } from "../../protocol/ollama/types.js";
 import {
   ChatStreamTranslator,
   CompletionStreamTranslator,
@@ -26,7 +27,6 @@ import {
   toOpenAIErrorBody,
   unixSeconds,
 } from "../../protocol/openai/index.js";
-import type { ChatChunk, EmbedResponse, ErrorBody, GenerateChunk } from "../../protocol/ollama/types.js";
 import { Exchange, type GatewayContext } from "../exchange.js";
 import { forwardUpstreamError, readAnswer, sendStream } from "../relay/respond.js";
 import type { StreamEncoder } from "../relay/stream.js";
@@ -37,9 +37,15 @@ function responseId(prefix: string): string {
 }
 
 /** Adapts a translator (Ollama objects in, OpenAI chunks out) to the relay's encoder interface. */
-function sseEncoder(translator: { push(chunk: ChatChunk & GenerateChunk & ErrorBody): unknown[] }): StreamEncoder {
+function sseEncoder(translator: {
+  push(chunk: ChatChunk & GenerateChunk & ErrorBody): unknown[];
+}): StreamEncoder {
   return {
-    line: (_text, parse) => translator.push(parse() as unknown as ChatChunk & GenerateChunk & ErrorBody).map(sseEvent).join(""),
+    line: (_text, parse) =>
+      translator
+        .push(parse() as unknown as ChatChunk & GenerateChunk & ErrorBody)
+        .map(sseEvent)
+        .join(""),
     error: (message) => sseEvent(toOpenAIErrorBody(502, message)),
     end: () => SSE_DONE,
   };
@@ -50,11 +56,18 @@ export async function openaiApiRoutes(app: FastifyInstance, ctx: GatewayContext)
     const body = parseChatCompletionRequest(request.body);
     const stream = body.stream === true;
     const upstream = { ...chatCompletionToOllama(body), stream };
-    const exchange = await Exchange.open(ctx, { route: "/v1/chat/completions", path: "/api/chat", model: body.model, body: upstream }, reply);
+    const exchange = await Exchange.open(
+      ctx,
+      { route: "/v1/chat/completions", path: "/api/chat", model: body.model, body: upstream },
+      reply,
+    );
     if (exchange.status !== 200) return forwardUpstreamError(exchange, reply);
     const meta = { id: responseId("chatcmpl"), created: unixSeconds(), model: body.model };
     if (stream) {
-      const translator = new ChatStreamTranslator({ ...meta, includeUsage: body.stream_options?.include_usage === true });
+      const translator = new ChatStreamTranslator({
+        ...meta,
+        includeUsage: body.stream_options?.include_usage === true,
+      });
       return sendStream(reply, exchange, sseEncoder(translator), SSE_CONTENT_TYPE);
     }
     return sendTranslated(exchange, reply, (value) => toChatCompletion(value as unknown as ChatChunk, meta));
@@ -64,11 +77,18 @@ export async function openaiApiRoutes(app: FastifyInstance, ctx: GatewayContext)
     const body = parseCompletionRequest(request.body);
     const stream = body.stream === true;
     const upstream = { ...completionToOllama(body), stream };
-    const exchange = await Exchange.open(ctx, { route: "/v1/completions", path: "/api/generate", model: body.model, body: upstream }, reply);
+    const exchange = await Exchange.open(
+      ctx,
+      { route: "/v1/completions", path: "/api/generate", model: body.model, body: upstream },
+      reply,
+    );
     if (exchange.status !== 200) return forwardUpstreamError(exchange, reply);
     const meta = { id: responseId("cmpl"), created: unixSeconds(), model: body.model };
     if (stream) {
-      const translator = new CompletionStreamTranslator({ ...meta, includeUsage: body.stream_options?.include_usage === true });
+      const translator = new CompletionStreamTranslator({
+        ...meta,
+        includeUsage: body.stream_options?.include_usage === true,
+      });
       return sendStream(reply, exchange, sseEncoder(translator), SSE_CONTENT_TYPE);
     }
     return sendTranslated(exchange, reply, (value) => toCompletion(value as unknown as GenerateChunk, meta));
@@ -77,7 +97,11 @@ export async function openaiApiRoutes(app: FastifyInstance, ctx: GatewayContext)
   app.post("/v1/embeddings", async (request, reply) => {
     const body = parseEmbeddingRequest(request.body);
     const upstream = embeddingsToOllama(body);
-    const exchange = await Exchange.open(ctx, { route: "/v1/embeddings", path: "/api/embed", model: body.model, body: upstream }, reply);
+    const exchange = await Exchange.open(
+      ctx,
+      { route: "/v1/embeddings", path: "/api/embed", model: body.model, body: upstream },
+      reply,
+    );
     if (exchange.status !== 200) return forwardUpstreamError(exchange, reply);
     return sendTranslated(exchange, reply, (value) =>
       toEmbeddingList(value as unknown as EmbedResponse, body.model, body.encoding_format ?? "float"),
@@ -89,7 +113,9 @@ export async function openaiApiRoutes(app: FastifyInstance, ctx: GatewayContext)
   app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
     // Model names may contain slashes ("user/model:tag"), hence the wildcard.
     const name = decodeURIComponent(request.params["*"]);
-    const model = ctx.pool.installedModels().find((m) => canonicalModelName(m.name) === canonicalModelName(name));
+    const model = ctx.pool
+      .installedModels()
+      .find((m) => canonicalModelName(m.name) === canonicalModelName(name));
     if (model === undefined) throw new ModelNotFoundError(name);
     return toModel(model.name, model.modified_at);
   });

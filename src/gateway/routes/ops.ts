@@ -24,7 +24,9 @@ export async function opsRoutes(app: FastifyInstance, ctx: GatewayContext): Prom
   app.get("/health", async (_request, reply) => {
     const up = ctx.pool.nodes.filter((node) => node.healthy).length;
     const total = ctx.pool.nodes.length;
-    return reply.code(up > 0 ? 200 : 503).send({ status: up === total ? "ok" : up > 0 ? "degraded" : "down", nodes: { up, total } });
+    return reply
+      .code(up > 0 ? 200 : 503)
+      .send({ status: up === total ? "ok" : up > 0 ? "degraded" : "down", nodes: { up, total } });
   });
 
   app.get("/metrics", async (_request, reply) => {
@@ -46,6 +48,10 @@ function nodeView(node: GatewayContext["pool"]["nodes"][number]): NodeView {
     tags: node.tags,
     weight: node.weight,
     inFlight: node.inFlight,
-    models: [...node.models.entries()].map(([key, model]) => ({ name: model.name, loaded: node.loaded.has(key), size: model.size })),
+    models: [...node.models.entries()].map(([key, model]) => ({
+      name: model.name,
+      loaded: node.loaded.has(key),
+      size: model.size,
+    })),
   };
 }

@@ -28,7 +28,10 @@ describe("rankNodes", () => {
   });
 
   it("orders equally loaded-state nodes by in-flight count", () => {
-    const ranked = rankNodes([node("a", { inFlight: 2 }), node("b", { inFlight: 0 }), node("c", { inFlight: 1 })], 0);
+    const ranked = rankNodes(
+      [node("a", { inFlight: 2 }), node("b", { inFlight: 0 }), node("c", { inFlight: 1 })],
+      0,
+    );
     expect(ranked.map((r) => r.name)).toEqual(["b", "c", "a"]);
   });
 

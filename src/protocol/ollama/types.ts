@@ -89,7 +89,7 @@ export const embeddingsRequestSchema = z.looseObject({
 export const modelRefRequestSchema = z
   .looseObject({ model: z.string().optional(), name: z.string().optional() })
   .refine((body) => Boolean(body.model || body.name), {
-    message: "model is required: name the model, e.g. {\"model\": \"llama3.2\"}",
+    message: 'model is required: name the model, e.g. {"model": "llama3.2"}',
     path: ["model"],
   })
   .transform((body) => ({ ...body, model: (body.model || body.name) as string }));
@@ -102,7 +102,7 @@ export const pullRequestSchema = z
     stream: z.boolean().optional(),
   })
   .refine((body) => Boolean(body.model || body.name), {
-    message: "model is required: name the model to pull, e.g. {\"model\": \"llama3.2\"}",
+    message: 'model is required: name the model to pull, e.g. {"model": "llama3.2"}',
     path: ["model"],
   })
   .transform((body) => ({ ...body, model: (body.model || body.name) as string }));
