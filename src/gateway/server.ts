@@ -25,7 +25,7 @@ export interface Gateway {
   app: FastifyInstance;
   pool: NodePool;
   metrics: GatewayMetrics;
-  /** Reads the nodes' inventories, then listens. Resolves to the base URL. */
+  /** Listens and reads the nodes' inventories; resolves to the base URL once both are done. */
   start(): Promise<string>;
   close(): Promise<void>;
 }
@@ -63,8 +63,12 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     pool,
     metrics,
     async start() {
-      await pool.start();
-      return app.listen({ host: config.server.host, port: config.server.port });
+      // Listen at once; requests that come before the nodes' first inventory wait for it.
+      const [url] = await Promise.all([
+        app.listen({ host: config.server.host, port: config.server.port }),
+        pool.start(),
+      ]);
+      return url;
     },
     async close() {
       await app.close();

@@ -45,6 +45,8 @@ export class NodePool extends EventEmitter<PoolEvents> {
   readonly nodes: readonly PoolNode[];
   readonly #options: PoolOptions;
   #timer: NodeJS.Timeout | undefined;
+  #initialRefresh: Promise<void> | undefined;
+  #ready = false;
   #rotation = 0;
   #lastMissRefresh = 0;
 
@@ -57,12 +59,23 @@ export class NodePool extends EventEmitter<PoolEvents> {
     );
   }
 
-  /** Reads every inventory once, then keeps them fresh on an interval. */
-  async start(): Promise<void> {
-    await this.refreshAll();
+  /**
+   * Starts reading every inventory and keeps them fresh on an interval. Requests that
+   * arrive before the first reading is in wait for it, so the gateway can listen at once.
+   */
+  start(): Promise<void> {
+    this.#initialRefresh ??= this.refreshAll().then(() => {
+      this.#ready = true;
+    });
     const interval = this.#options.inventory.refreshIntervalMs;
-    this.#timer = setInterval(() => void this.refreshAll(), interval);
+    this.#timer ??= setInterval(() => void this.refreshAll(), interval);
     this.#timer.unref();
+    return this.#initialRefresh;
+  }
+
+  /** Resolves once every node's inventory has been read at least once (or failed to be). */
+  whenReady(): Promise<void> {
+    return this.#initialRefresh ?? this.start();
   }
 
   async stop(): Promise<void> {
@@ -93,6 +106,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
 
   /** Nodes that can serve `model`, best first. Throws when none can. */
   async rank(model: string): Promise<RankedNode[]> {
+    if (!this.#ready) await this.whenReady();
     let ranking = this.#rankNow(model);
     if (ranking.length === 0 && !this.nodes.some((node) => node.hasModel(model))) {
       // The model may have been pulled onto a node behind our back: look again, rarely.
@@ -130,7 +144,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
    */
   async dispatch(model: string, request: UpstreamRequest): Promise<Dispatch> {
     // Rank and take the slot in one synchronous step, so concurrent requests see each other's load.
-    let ranking = this.#rankNow(model);
+    let ranking = this.#ready ? this.#rankNow(model) : [];
     if (ranking.length === 0) ranking = await this.rank(model);
     const failures: string[] = [];
     for (const candidate of ranking) {

@@ -14,7 +14,11 @@ const run = promisify(execFile);
 function hydra(args: string[], env: NodeJS.ProcessEnv = {}) {
   return run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, timeout: 20_000 }).then(
     (result) => ({ code: 0, ...result }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
   );
 }
 
@@ -79,8 +83,14 @@ describe("hydra serve and hydra nodes", () => {
   let gatewayUrl: string;
 
   beforeAll(async () => {
-    node = await startSimNode({ name: "cli-node", models: [{ name: "llama3.2:3b", size_mb: 1000, loaded: true }] });
-    const started = await startHydra(["serve", "--port", "0", "--node", node.url, "--log-level", "warn"], /gateway on (http:\/\/\S+)/);
+    node = await startSimNode({
+      name: "cli-node",
+      models: [{ name: "llama3.2:3b", size_mb: 1000, loaded: true }],
+    });
+    const started = await startHydra(
+      ["serve", "--port", "0", "--node", node.url, "--log-level", "warn"],
+      /gateway on (http:\/\/\S+)/,
+    );
     serve = started.child;
     gatewayUrl = started.match[1] as string;
   });

@@ -24,7 +24,8 @@ const DEMO_MODEL = "llama3.2:3b";
 export async function demo(options: DemoOptions): Promise<void> {
   const out = (line = "") => process.stdout.write(`${line}\n`);
   const clusterConfig = await loadSimClusterFile(CLUSTER_FILE);
-  const onFreePorts = () => startSimCluster({ nodes: clusterConfig.nodes.map((node) => ({ ...node, port: 0 })) });
+  const onFreePorts = () =>
+    startSimCluster({ nodes: clusterConfig.nodes.map((node) => ({ ...node, port: 0 })) });
   const cluster = options.freePorts
     ? await onFreePorts()
     : await startSimCluster(clusterConfig).catch((error: NodeJS.ErrnoException) => {

@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ndjsonEncoder, StreamTracker } from "./stream.js";
 
-const chunk = (content: string) => JSON.stringify({ model: "m", message: { role: "assistant", content }, done: false });
-const final = JSON.stringify({ model: "m", message: { role: "assistant", content: "" }, done: true, eval_count: 2 });
+const chunk = (content: string) =>
+  JSON.stringify({ model: "m", message: { role: "assistant", content }, done: false });
+const final = JSON.stringify({
+  model: "m",
+  message: { role: "assistant", content: "" },
+  done: true,
+  eval_count: 2,
+});
 
 function track(lines: string[], end = false) {
   let firstTokens = 0;
@@ -54,7 +60,8 @@ describe("StreamTracker", () => {
   });
 
   it("recognises a final object written with spaces when the body ends", () => {
-    const spaced = '{"model": "m", "message": {"role": "assistant", "content": ""}, "done": true, "eval_count": 1}';
+    const spaced =
+      '{"model": "m", "message": {"role": "assistant", "content": ""}, "done": true, "eval_count": 1}';
     const { outcomes, tracker } = track([chunk("a"), spaced], true);
     expect(outcomes).toEqual(["more", "more", "done"]);
     expect(tracker.stats?.eval_count).toBe(1);

@@ -53,6 +53,10 @@ export async function ollamaApiRoutes(app: FastifyInstance, ctx: GatewayContext)
     });
   }
 
+  // Listings answer for the whole cluster, so they wait for the first inventory of every node.
+  app.addHook("onRequest", async (request) => {
+    if (request.method === "GET") await ctx.pool.whenReady();
+  });
   app.get("/api/tags", async () => ({ models: ctx.pool.installedModels() }));
   app.get("/api/ps", async () => ({ models: ctx.pool.loadedModels() }));
   app.get("/api/version", async () => ({

@@ -108,11 +108,15 @@ export async function openaiApiRoutes(app: FastifyInstance, ctx: GatewayContext)
     );
   });
 
-  app.get("/v1/models", async () => toModelList({ models: ctx.pool.installedModels() }));
+  app.get("/v1/models", async () => {
+    await ctx.pool.whenReady();
+    return toModelList({ models: ctx.pool.installedModels() });
+  });
 
   app.get<{ Params: { "*": string } }>("/v1/models/*", async (request) => {
     // Model names may contain slashes ("user/model:tag"), hence the wildcard.
     const name = decodeURIComponent(request.params["*"]);
+    await ctx.pool.whenReady();
     const model = ctx.pool
       .installedModels()
       .find((m) => canonicalModelName(m.name) === canonicalModelName(name));
