@@ -1,7 +1,7 @@
 import type { NodeConfig } from "../config/schema.js";
+import { modelKey } from "../protocol/ollama/model-name.js";
 import type { PsModel, TagModel } from "../protocol/ollama/types.js";
 import type { NodeBackend } from "./backend/backend.js";
-import { canonicalModelName } from "./model-name.js";
 
 export type NodeHealth = "unknown" | "up" | "down";
 
@@ -36,16 +36,16 @@ export class PoolNode {
   }
 
   hasModel(model: string): boolean {
-    return this.models.has(canonicalModelName(model));
+    return this.models.has(modelKey(model));
   }
 
   isLoaded(model: string): boolean {
-    return this.loaded.has(canonicalModelName(model));
+    return this.loaded.has(modelKey(model));
   }
 
   setInventory(models: readonly TagModel[], loaded: readonly PsModel[]): void {
-    this.models = new Map(models.map((model) => [canonicalModelName(model.name), model]));
-    this.loaded = new Map(loaded.map((model) => [canonicalModelName(model.name), model]));
+    this.models = new Map(models.map((model) => [modelKey(model.name), model]));
+    this.loaded = new Map(loaded.map((model) => [modelKey(model.name), model]));
   }
 
   /**
@@ -53,7 +53,7 @@ export class PoolNode {
    * next request prefers this node without waiting for the next inventory refresh.
    */
   noteLoaded(model: string): void {
-    const key = canonicalModelName(model);
+    const key = modelKey(model);
     if (this.loaded.has(key)) return;
     const installed = this.models.get(key);
     if (installed === undefined) return;

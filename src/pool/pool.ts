@@ -5,11 +5,11 @@
 import { EventEmitter } from "node:events";
 import type { HydraConfig } from "../config/schema.js";
 import { ModelNotFoundError, NoNodeAvailableError } from "../errors.js";
+import { modelKey } from "../protocol/ollama/model-name.js";
 import type { PsModel, TagModel } from "../protocol/ollama/types.js";
 import type { NodeBackend, UpstreamRequest, UpstreamResponse } from "./backend/backend.js";
 import { OllamaBackend } from "./backend/ollama-backend.js";
 import { describeFailure, refreshInventory } from "./inventory.js";
-import { canonicalModelName } from "./model-name.js";
 import { type NodeHealth, PoolNode } from "./node.js";
 import { type RankedNode, rankNodes } from "./router/select.js";
 
@@ -208,7 +208,7 @@ function unionBy<T extends { name: string }>(
   for (const node of nodes) {
     if (!node.healthy) continue;
     for (const entry of entriesOf(node)) {
-      const key = canonicalModelName(entry.name);
+      const key = modelKey(entry.name);
       const existing = byName.get(key);
       if (existing) existing.nodes.push(node.name);
       else byName.set(key, { ...entry, nodes: [node.name] });

@@ -3,6 +3,8 @@
  * VRAM with loading and eviction, answer timing, embeddings and pulls. The server (server.ts)
  * is a thin shell that parses requests, calls this, and writes what it yields.
  */
+
+import { displayModelName, isValidModelName } from "../protocol/ollama/model-name.js";
 import type { Format, GenerationStats, Options, PullProgress } from "../protocol/ollama/types.js";
 import { SimApiError } from "./api-error.js";
 import { realClock, type SimClock } from "./clock.js";
@@ -12,7 +14,6 @@ import { FaultInjector } from "./faults.js";
 import { planGeneration } from "./generation.js";
 import { parseKeepAlive } from "./keep-alive.js";
 import { type Latency, latencyOf, toNanos } from "./latency.js";
-import { displayModelName, isValidModelName } from "./model-name.js";
 import { buildModel, ModelInventory, type SimModel } from "./models.js";
 import { pullLayers } from "./pull.js";
 import { Rng } from "./rng.js";

@@ -4,7 +4,7 @@
  * Probabilities draw from a seeded RNG so a test sees the same sequence on every run.
  */
 import { z } from "zod";
-import { modelKey } from "./model-name.js";
+import { modelKey } from "../protocol/ollama/model-name.js";
 import { Rng } from "./rng.js";
 
 /** Endpoints that run a model and produce tokens; stream faults apply only to these. */

@@ -4,6 +4,8 @@
  * empty-prompt load and keep_alive-0 unload answers, prompt rendering, and turning an answer's
  * steps into Ollama's chunk objects. No HTTP here; the server writes what these return.
  */
+
+import { qualifiedModelName } from "../protocol/ollama/model-name.js";
 import type {
   ChatChunk,
   ChatMessage,
@@ -18,7 +20,6 @@ import { SimApiError } from "./api-error.js";
 import type { SimEngine } from "./engine.js";
 import type { GenerationStep } from "./generation.js";
 import { isUnloadRequest } from "./keep-alive.js";
-import { qualifiedModelName } from "./model-name.js";
 import type { SimModel } from "./models.js";
 import type { GenerationSession } from "./session.js";
 import { promptKeywords } from "./text-generator.js";

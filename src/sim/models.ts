@@ -2,8 +2,9 @@
  * The models installed on a node (what /api/tags lists), with the details Ollama reports:
  * digest, size in bytes, family, parameter size, quantization, capabilities.
  */
+
+import { displayModelName, modelKey } from "../protocol/ollama/model-name.js";
 import type { Capability, SimModelConfig } from "./config.js";
-import { displayModelName, modelKey } from "./model-name.js";
 import { sha256Hex } from "./rng.js";
 
 export interface SimModel {

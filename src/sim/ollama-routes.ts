@@ -1,5 +1,6 @@
 /** Ollama's native REST API (/ and /api/*), as a Fastify plugin over a SimEngine. */
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { isValidModelName } from "../protocol/ollama/model-name.js";
 import {
   type ChatChunk,
   chatRequestSchema,
@@ -30,7 +31,6 @@ import {
   startChat,
   startGenerate,
 } from "./inference.js";
-import { isValidModelName } from "./model-name.js";
 import { psModel, showResponse, tagModel } from "./payloads.js";
 import { parseBody, readJsonBody } from "./request-body.js";
 import { NDJSON_FORMAT, StreamWriter } from "./stream-writer.js";

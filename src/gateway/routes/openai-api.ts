@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { ModelNotFoundError } from "../../errors.js";
-import { canonicalModelName } from "../../pool/model-name.js";
+import { modelKey } from "../../protocol/ollama/model-name.js";
 import type { ChatChunk, EmbedResponse, ErrorBody, GenerateChunk } from "../../protocol/ollama/types.js";
 import {
   ChatStreamTranslator,
@@ -117,9 +117,7 @@ export async function openaiApiRoutes(app: FastifyInstance, ctx: GatewayContext)
     // Model names may contain slashes ("user/model:tag"), hence the wildcard.
     const name = decodeURIComponent(request.params["*"]);
     await ctx.pool.whenReady();
-    const model = ctx.pool
-      .installedModels()
-      .find((m) => canonicalModelName(m.name) === canonicalModelName(name));
+    const model = ctx.pool.installedModels().find((m) => modelKey(m.name) === modelKey(name));
     if (model === undefined) throw new ModelNotFoundError(name);
     return toModel(model.name, model.modified_at);
   });
