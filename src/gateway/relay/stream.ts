@@ -12,6 +12,8 @@ import type { Exchange } from "../exchange.js";
 
 /** How the client receives each upstream line, an in-band error, and the end of a complete stream. */
 export interface StreamEncoder {
+  /** True when `line` returns its input unchanged (plus a newline): lines can be forwarded as raw bytes. */
+  passthrough: boolean;
   /** `parse` returns the line's JSON value (parsed once, on demand); it throws on a malformed line. */
   line(text: string, parse: () => Record<string, unknown>): string;
   error(message: string): string;
@@ -23,6 +25,7 @@ export const BROKEN_STREAM_STATUS = 502;
 
 /** Ollama's own format: lines forwarded exactly as the node wrote them. */
 export const ndjsonEncoder: StreamEncoder = {
+  passthrough: true,
   line: (text) => `${text}\n`,
   error: (message) => `${JSON.stringify({ error: message })}\n`,
   end: () => "",
@@ -38,7 +41,7 @@ type LineOutcome = "more" | "done" | "failed";
 export class StreamTracker {
   stats: Partial<GenerationStats> | undefined;
   failure: string | undefined;
-  #firstTokenSeen = false;
+  firstTokenSeen = false;
   #lastLine: string | undefined;
 
   constructor(
@@ -63,8 +66,8 @@ export class StreamTracker {
         const message = parse().error;
         if (typeof message === "string") return this.#fail(`node ${this.node}: ${message}`, out, false);
       }
-      if (!this.#firstTokenSeen && hasGeneratedText(parse())) {
-        this.#firstTokenSeen = true;
+      if (!this.firstTokenSeen && hasGeneratedText(parse())) {
+        this.firstTokenSeen = true;
         this.onFirstToken();
       }
       // Ollama writes compact JSON, so the final object always carries this exact marker.
@@ -79,11 +82,14 @@ export class StreamTracker {
     }
   }
 
-  /** The node's body ended: complete only if the final object arrived. */
-  end(out: string[]): LineOutcome {
+  /**
+   * The node's body ended: complete only if the final object arrived. `lastLine` is the
+   * last line seen, when it did not pass through `line` (raw forwarding).
+   */
+  end(out: string[], lastLine = this.#lastLine): LineOutcome {
     // A node that writes non-compact JSON still gets its final object recognised here.
-    if (this.#lastLine !== undefined && this.stats === undefined) {
-      const last = safeParse(this.#lastLine);
+    if (lastLine !== undefined && this.stats === undefined) {
+      const last = safeParse(lastLine);
       if (last?.done === true) {
         this.stats = last as Partial<GenerationStats>;
         out.push(this.encoder.end());
@@ -107,21 +113,35 @@ export class StreamTracker {
   }
 }
 
-/** A Readable the gateway hands to Fastify: pulls from the node only as fast as the client reads. */
+const DONE_MARKER = Buffer.from('"done":true');
+const ERROR_PREFIX = Buffer.from('{"error"');
+const NEWLINE = 10;
+const CR = 13;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+
+/**
+ * A Readable the gateway hands to Fastify: pulls from the node only as fast as the
+ * client reads. With a passthrough encoder, ordinary token lines are forwarded as
+ * the node's own bytes without being decoded; only lines that matter (the first
+ * token, an error, the final object, anything not shaped like an object) are read.
+ */
 export class RelayStream extends Readable {
   readonly #exchange: Exchange;
+  readonly #encoder: StreamEncoder;
   readonly #tracker: StreamTracker;
   readonly #upstream: Readable;
-  #pending = "";
+  #pending: Buffer | undefined;
+  #lastRawLine: Buffer | undefined;
   #finished = false;
 
   constructor(exchange: Exchange, encoder: StreamEncoder) {
     super();
     this.#exchange = exchange;
+    this.#encoder = encoder;
     this.#tracker = new StreamTracker(exchange.node.name, encoder, () => exchange.firstToken());
     this.#upstream = exchange.dispatch.response.body as unknown as Readable;
-    this.#upstream.setEncoding("utf8");
-    this.#upstream.on("data", (chunk: string) => this.#onData(chunk));
+    this.#upstream.on("data", (chunk: Buffer) => this.#onData(chunk));
     this.#upstream.on("end", () => this.#onEnd());
     this.#upstream.on("error", (error: Error) => this.#onError(error));
   }
@@ -139,35 +159,89 @@ export class RelayStream extends Readable {
     callback(error);
   }
 
-  #onData(chunk: string): void {
+  #onData(chunk: Buffer): void {
     if (this.#finished) return;
-    const text = this.#pending + chunk;
-    const lastNewline = text.lastIndexOf("\n");
+    const data = this.#pending === undefined ? chunk : Buffer.concat([this.#pending, chunk]);
+    const lastNewline = data.lastIndexOf(NEWLINE);
     if (lastNewline === -1) {
-      this.#pending = text;
+      this.#pending = data;
       return;
     }
-    this.#pending = text.slice(lastNewline + 1);
-    const out: string[] = [];
-    let start = 0;
-    while (start <= lastNewline) {
-      const end = text.indexOf("\n", start);
-      const outcome = this.#tracker.line(stripCr(text.slice(start, end)), out);
-      start = end + 1;
-      if (outcome !== "more") {
-        this.#emit(out);
-        this.#finish();
-        return;
-      }
+    this.#pending = lastNewline + 1 < data.length ? data.subarray(lastNewline + 1) : undefined;
+    const out: (string | Buffer)[] = [];
+    const outcome = this.#encoder.passthrough
+      ? this.#scanRaw(data, lastNewline, out)
+      : this.#scanText(data, lastNewline, out);
+    if (outcome !== "more") {
+      this.#emit(out);
+      this.#finish();
+      return;
     }
     if (!this.#emit(out)) this.#upstream.pause();
+  }
+
+  /** Lines of `data` up to `lastNewline`, decoded one by one (encoders that rewrite lines). */
+  #scanText(data: Buffer, lastNewline: number, out: (string | Buffer)[]): LineOutcome {
+    // A newline byte never occurs inside a multi-byte UTF-8 character, so this cut is safe.
+    const text = data.toString("utf8", 0, lastNewline);
+    let start = 0;
+    while (start <= text.length) {
+      const newline = text.indexOf("\n", start);
+      const end = newline === -1 ? text.length : newline;
+      const outcome = this.#tracker.line(stripCr(text.slice(start, end)), out as string[]);
+      if (outcome !== "more") return outcome;
+      start = end + 1;
+    }
+    return "more";
+  }
+
+  /** Lines of `data` up to `lastNewline`, forwarded as raw runs; only lines that matter are decoded. */
+  #scanRaw(data: Buffer, lastNewline: number, out: (string | Buffer)[]): LineOutcome {
+    let runStart = 0;
+    let start = 0;
+    while (start <= lastNewline) {
+      const newline = data.indexOf(NEWLINE, start);
+      let end = newline;
+      if (end > start && data[end - 1] === CR) end--;
+      if (end > start) {
+        this.#lastRawLine = data.subarray(start, end);
+        if (!this.#isPlainLine(data, start, end)) {
+          if (runStart < start) out.push(data.subarray(runStart, start));
+          const outcome = this.#tracker.line(data.toString("utf8", start, end), out as string[]);
+          if (outcome !== "more") return outcome;
+          runStart = newline + 1;
+        }
+      }
+      start = newline + 1;
+    }
+    if (runStart <= lastNewline) out.push(data.subarray(runStart, lastNewline + 1));
+    return "more";
+  }
+
+  /** An ordinary token line: object-shaped, not an error, not the final object, after the first token. */
+  #isPlainLine(data: Buffer, start: number, end: number): boolean {
+    if (!this.#tracker.firstTokenSeen) return false;
+    if (data[start] !== OPEN_BRACE || data[end - 1] !== CLOSE_BRACE) return false;
+    if (
+      data.compare(
+        ERROR_PREFIX,
+        0,
+        ERROR_PREFIX.length,
+        start,
+        Math.min(end, start + ERROR_PREFIX.length),
+      ) === 0
+    )
+      return false;
+    const marker = data.indexOf(DONE_MARKER, start);
+    return marker === -1 || marker >= end;
   }
 
   #onEnd(): void {
     if (this.#finished) return;
     const out: string[] = [];
-    if (this.#pending.trim() === "" || this.#tracker.line(stripCr(this.#pending), out) === "more") {
-      this.#tracker.end(out);
+    const rest = this.#pending?.toString("utf8") ?? "";
+    if (rest.trim() === "" || this.#tracker.line(stripCr(rest), out) === "more") {
+      this.#tracker.end(out, rest.trim() === "" ? this.#lastRawLine?.toString("utf8") : undefined);
     }
     this.#emit(out);
     this.#finish();
@@ -185,9 +259,10 @@ export class RelayStream extends Readable {
     this.#finish();
   }
 
-  #emit(out: string[]): boolean {
+  #emit(out: (string | Buffer)[]): boolean {
     if (out.length === 0) return true;
-    return this.push(out.join(""));
+    if (out.length === 1) return this.push(out[0]);
+    return this.push(Buffer.concat(out.map((part) => (typeof part === "string" ? Buffer.from(part) : part))));
   }
 
   #finish(): void {

@@ -41,6 +41,7 @@ function sseEncoder(translator: {
   push(chunk: ChatChunk & GenerateChunk & ErrorBody): unknown[];
 }): StreamEncoder {
   return {
+    passthrough: false,
     line: (_text, parse) =>
       translator
         .push(parse() as unknown as ChatChunk & GenerateChunk & ErrorBody)
