@@ -82,25 +82,25 @@ describe("loadConfig", () => {
 
   it("names the key, the value and what is allowed when a value is wrong", () => {
     const error = errorOf(() => loadConfig({ env: {}, cwd: dirWith("server:\n  port: 70000\n") }));
-    expect(error.message).toContain('"server.port" = 70000');
+    expect(error.message).toContain("server.port = 70000");
     expect(error.message).toMatch(/65535/);
     expect(error.message).toContain("hydra.yaml");
   });
 
   it("lists the allowed values of an enum", () => {
     const error = errorOf(() => loadConfig({ env: { HYDRA_LOG_LEVEL: "loud" }, cwd: dirWith() }));
-    expect(error.message).toContain('"log.level" = "loud"');
+    expect(error.message).toContain('log.level = "loud"');
     expect(error.message).toContain('"debug"');
   });
 
   it("rejects an unknown key by name", () => {
     const error = errorOf(() => loadConfig({ env: {}, cwd: dirWith("server:\n  prot: 1\n") }));
-    expect(error.message).toContain('"server.prot" is not a known key');
+    expect(error.message).toContain('server: unknown key "prot"; allowed keys: host, port, bodyLimit');
   });
 
   it("rejects a number given as text in the environment with the value it got", () => {
     const error = errorOf(() => loadConfig({ env: { HYDRA_PORT: "eighty" }, cwd: dirWith() }));
-    expect(error.message).toContain('"server.port" = "eighty"');
+    expect(error.message).toContain('server.port = "eighty"');
   });
 
   it("rejects invalid YAML, a non-mapping file, and a missing explicit file", () => {

@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import type { z } from "zod";
 import { ConfigError } from "../errors.js";
+import { formatConfigIssues } from "../validation/zod-issues.js";
 import { defaultNodeName, normalizeNodeUrl } from "./node-url.js";
 import { type HydraConfig, type HydraConfigInput, hydraConfigSchema } from "./schema.js";
 
@@ -56,7 +56,8 @@ export function loadConfig(options: LoadConfigOptions = {}): HydraConfig {
   input.nodes = mergeNodes(input.nodes, env, flags);
 
   const parsed = hydraConfigSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, input, source));
+  if (!parsed.success)
+    throw new ConfigError(formatConfigIssues(parsed.error, input, source, hydraConfigSchema));
   return parsed.data;
 }
 
@@ -67,7 +68,7 @@ function readConfigFile(
   const path =
     explicitPath ??
     (existsSync(`${cwd}/${DEFAULT_CONFIG_FILE}`) ? `${cwd}/${DEFAULT_CONFIG_FILE}` : undefined);
-  if (path === undefined) return { input: {}, source: "defaults, environment and flags" };
+  if (path === undefined) return { input: {}, source: "environment and flags" };
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -146,24 +147,6 @@ function mergeNodes(
   return nodes as HydraConfigInput["nodes"];
 }
 
-function formatIssues(error: z.ZodError, input: unknown, source: string): string {
-  const lines = error.issues.map((issue) => {
-    if (issue.code === "unrecognized_keys") {
-      const parent = issue.path.join(".");
-      return issue.keys
-        .map(
-          (key) =>
-            `  - "${parent ? `${parent}.` : ""}${key}" is not a known key; check its spelling in the README's configuration table`,
-        )
-        .join("\n");
-    }
-    const key = issue.path.join(".");
-    const value = getPath(input, issue.path);
-    return `  - "${key}" = ${value === undefined ? "(missing)" : describe(value)}: ${issue.message}`;
-  });
-  return `invalid configuration (from ${source}):\n${lines.join("\n")}`;
-}
-
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   try {
@@ -196,13 +179,4 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
     cursor = cursor[key] as Record<string, unknown>;
   });
   cursor[path[path.length - 1] as string] = value;
-}
-
-function getPath(source: unknown, path: readonly PropertyKey[]): unknown {
-  let cursor: unknown = source;
-  for (const key of path) {
-    if (typeof cursor !== "object" || cursor === null) return undefined;
-    cursor = (cursor as Record<PropertyKey, unknown>)[key];
-  }
-  return cursor;
 }

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { BadRequestError } from "../errors.js";
+import { formatValidationError } from "../validation/zod-issues.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -44,8 +45,5 @@ export function parseBody<S extends z.ZodType>(schema: S, request: FastifyReques
   }
   const result = schema.safeParse(request.body);
   if (result.success) return result.data;
-  const details = result.error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join(".")}: ${issue.message}` : issue.message))
-    .join("; ");
-  throw new BadRequestError(`invalid request: ${details}`);
+  throw new BadRequestError(formatValidationError(result.error));
 }

@@ -5,8 +5,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
-import { type ZodError, type ZodType, z } from "zod";
+import { type ZodType, z } from "zod";
 import { ConfigError } from "../errors.js";
+import { formatConfigIssues } from "../validation/zod-issues.js";
 import { BUILTIN_CATALOG, DEFAULT_MODELS } from "./catalog.js";
 import { faultSchema } from "./faults.js";
 import { KeepAliveError, parseKeepAlive } from "./keep-alive.js";
@@ -186,91 +187,4 @@ function parseWith<T extends ZodType>(schema: T, input: unknown, where: string):
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw new ConfigError(formatConfigIssues(result.error, input, where, schema));
-}
-
-/** One line per problem: `where: key.path = value: what is wrong / allowed`. */
-export function formatConfigIssues(error: ZodError, input: unknown, where: string, schema?: ZodType): string {
-  const lines = error.issues.slice(0, 8).map((issue) => {
-    const path = formatPath(issue.path);
-    if (issue.code === "unrecognized_keys") {
-      const keys = issue.keys.map((k) => `"${k}"`).join(", ");
-      const allowed = schema ? allowedKeysAt(schema, issue.path, input) : undefined;
-      const hint = allowed ? `allowed keys: ${allowed.join(", ")}` : "check the spelling";
-      return `${path || "(top level)"}: unknown key ${keys}; ${hint}`;
-    }
-    const value = valueAt(input, issue.path);
-    const shown = value === undefined ? "missing" : `= ${JSON.stringify(value)}`;
-    return `${path || "(top level)"} ${shown}: ${issue.message}`;
-  });
-  return `${where}: invalid configuration\n  ${lines.join("\n  ")}`;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
-  }
-  return out;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current = input;
-  for (const part of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<PropertyKey, unknown>)[part];
-  }
-  return current;
-}
-
-/** Minimal view of zod 4 schema internals, enough to walk to the object at an issue's path. */
-interface SchemaDef {
-  type: string;
-  shape?: Record<string, ZodType>;
-  element?: ZodType;
-  innerType?: ZodType;
-  in?: ZodType;
-  options?: ZodType[];
-}
-
-function defOf(schema: ZodType): SchemaDef {
-  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
-}
-
-/** The keys the object schema at `path` accepts, to list them next to an unknown key. */
-function allowedKeysAt(schema: ZodType, path: readonly PropertyKey[], input: unknown): string[] | undefined {
-  let current: ZodType | undefined = schema;
-  let value = input;
-  let depth = 0;
-  while (current) {
-    const def = defOf(current);
-    if (def.innerType) {
-      current = def.innerType;
-      continue;
-    }
-    if (def.type === "pipe" && def.in) {
-      current = def.in;
-      continue;
-    }
-    if (def.type === "union" && def.options) {
-      // Discriminated unions (faults): pick the option whose literal `type` matches the input.
-      const wanted = (value as { type?: unknown } | undefined)?.type;
-      current = def.options.find((option) => {
-        const shape = defOf(option).shape;
-        const literal = shape?.type ? defOf(shape.type) : undefined;
-        return (literal as { values?: unknown[] } | undefined)?.values?.includes(wanted);
-      });
-      continue;
-    }
-    if (depth === path.length) return def.shape ? Object.keys(def.shape) : undefined;
-    const part = path[depth++];
-    value =
-      value !== null && typeof value === "object"
-        ? (value as Record<PropertyKey, unknown>)[part as PropertyKey]
-        : undefined;
-    if (def.type === "object" && def.shape) current = def.shape[String(part)];
-    else if (def.type === "array") current = def.element;
-    else return undefined;
-  }
-  return undefined;
 }

@@ -4,8 +4,8 @@
  */
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { formatConfigIssues } from "../validation/zod-issues.js";
 import { SimApiError } from "./api-error.js";
-import { formatConfigIssues } from "./config.js";
 import type { SimEngine } from "./engine.js";
 import { type Fault, faultListSchema } from "./faults.js";
 import { sendJson } from "./http-shared.js";

@@ -4,8 +4,9 @@
  */
 import type { AddressInfo } from "node:net";
 import { ConfigError } from "../errors.js";
+import { formatConfigIssues } from "../validation/zod-issues.js";
 import { realClock, type SimClock } from "./clock.js";
-import { formatConfigIssues, parseSimNodeConfig, type SimNodeConfig, type SimNodeInput } from "./config.js";
+import { parseSimNodeConfig, type SimNodeConfig, type SimNodeInput } from "./config.js";
 import { SimEngine } from "./engine.js";
 import { type FaultInput, type FaultStatus, faultListSchema } from "./faults.js";
 import { buildSimServer } from "./server.js";

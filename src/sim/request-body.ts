@@ -4,6 +4,7 @@
  * "json: cannot unmarshal ..." and "model is required".
  */
 import type { z } from "zod";
+import { valueAt } from "../validation/zod-issues.js";
 import { SimApiError } from "./api-error.js";
 import { goJsonSyntaxError } from "./json-syntax.js";
 
@@ -36,15 +37,6 @@ function jsonKind(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   return typeof value === "object" ? "object" : typeof value;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let current = input;
-  for (const part of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<PropertyKey, unknown>)[part];
-  }
-  return current;
 }
 
 /**

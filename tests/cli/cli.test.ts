@@ -59,14 +59,14 @@ describe("hydra CLI", () => {
     writeFileSync(file, "server:\n  port: 99999\n");
     const { code, stderr } = await hydra(["serve", "--config", file]);
     expect(code).toBe(2);
-    expect(stderr).toContain('"server.port" = 99999');
+    expect(stderr).toContain("server.port = 99999");
     expect(stderr).toContain("65535");
   });
 
   it("refuses a bad environment value the same way", async () => {
     const { code, stderr } = await hydra(["serve"], { HYDRA_LOG_LEVEL: "chatty" });
     expect(code).toBe(2);
-    expect(stderr).toContain('"log.level" = "chatty"');
+    expect(stderr).toContain('log.level = "chatty"');
   });
 
   it("runs the demo: a streamed chat through the gateway, then exits with --once", async () => {

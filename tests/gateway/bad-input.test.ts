@@ -52,7 +52,7 @@ describe("bad input gets a clear 4xx and never reaches a node", () => {
       "/api/chat",
       JSON.stringify({ model: CHAT, messages: [{ role: 1, content: "x" }] }),
       400,
-      "messages.0.role",
+      "messages[0].role",
     ],
     [
       "/api/generate",
