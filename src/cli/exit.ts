@@ -1,11 +1,10 @@
 import { HydraError } from "../errors.js";
 
-/** Prints an error the way a user can act on it, and exits non-zero. */
+/** Prints an error the way a user can act on it (the stack only with HYDRA_DEBUG=1), and exits non-zero. */
 export function exitWithError(error: unknown): never {
-  if (error instanceof HydraError) {
-    process.stderr.write(`hydra: ${error.message}\n`);
-    process.exit(error.code === "HYDRA_ERR_CONFIG" ? 2 : 1);
-  }
-  process.stderr.write(`hydra: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`hydra: ${message}\n`);
+  if (process.env.HYDRA_DEBUG && error instanceof Error && error.stack)
+    process.stderr.write(`${error.stack}\n`);
+  process.exit(error instanceof HydraError && error.code === "HYDRA_ERR_CONFIG" ? 2 : 1);
 }

@@ -117,3 +117,19 @@ describe("hydra serve and hydra nodes", () => {
     expect(stderr).toContain("cannot reach the gateway");
   });
 });
+
+describe("hydra serve on a public address", () => {
+  it("warns loudly when there are no API keys", async () => {
+    const node = await startSimNode({ name: "pub-node" });
+    try {
+      const { child, match } = await startHydra(
+        ["serve", "--host", "0.0.0.0", "--port", "0", "--node", node.url],
+        /WARNING: ([^\n]*)[\s\S]*gateway on/,
+      );
+      expect(match[1]).toContain("without API keys");
+      expect(await stop(child)).toBe(0);
+    } finally {
+      await node.close();
+    }
+  });
+});

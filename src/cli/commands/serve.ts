@@ -30,9 +30,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const gateway = createGateway(config);
   if (!isLoopbackHost(config.server.host) && config.auth.keys.length === 0) {
-    gateway.app.log.warn(
-      `WARNING: listening on ${config.server.host} without API keys: anyone who can reach this address can use every node. Set auth.keys in hydra.yaml or HYDRA_API_KEYS.`,
-    );
+    const warning = `WARNING: listening on ${config.server.host} without API keys: anyone who can reach this address can use every node. Set auth.keys in hydra.yaml or HYDRA_API_KEYS.`;
+    gateway.app.log.warn(warning);
+    process.stderr.write(`hydra: ${warning}\n`);
   }
   const url = await gateway.start();
   const up = gateway.pool.nodes.filter((node) => node.healthy).length;
