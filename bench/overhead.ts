@@ -11,7 +11,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type LoadResult, percentile, runLoad } from "./lib/load.js";
-import { memoryOf, round, startCli } from "./lib/processes.js";
+import { memoryOf, round, startCli, startScript } from "./lib/processes.js";
 
 const MODEL = "bench:latest";
 const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url));
@@ -74,7 +74,12 @@ async function main(): Promise<void> {
   );
   const sim = await startCli(["sim", "--cluster", clusterFile]);
   const gateway = await startCli(["serve", "--port", "0", "--node", sim.url, "--log-level", "warn"]);
-  log(`sim node ${sim.url}, gateway ${gateway.url}; ${rounds} rounds of ${roundMs} ms per target and mode`);
+  const floor = await startScript(fileURLToPath(new URL("./lib/minimal-proxy.js", import.meta.url)), [
+    sim.url,
+  ]);
+  log(
+    `sim node ${sim.url}, gateway ${gateway.url}, minimal proxy ${floor.url}; ${rounds} rounds of ${roundMs} ms per target and mode`,
+  );
   const report: Record<string, unknown> = {};
   try {
     for (const mode of MODES) {
@@ -88,15 +93,19 @@ async function main(): Promise<void> {
         runLoad({ url, path: "/api/chat", body, concurrency: mode.concurrency, durationMs });
       await run(sim.url, 500);
       await run(gateway.url, 500);
+      await run(floor.url, 500);
       const direct: LoadResult[] = [];
       const through: LoadResult[] = [];
+      const proxied: LoadResult[] = [];
       for (let i = 0; i < rounds; i++) {
         direct.push(await run(sim.url, roundMs));
         through.push(await run(gateway.url, roundMs));
+        proxied.push(await run(floor.url, roundMs));
         log(`  ${mode.name}: round ${i + 1}/${rounds}`);
       }
       const d = summarize(direct);
       const g = summarize(through);
+      const f = summarize(proxied);
       report[mode.name] = {
         concurrency: mode.concurrency,
         stream: mode.stream,
@@ -106,6 +115,14 @@ async function main(): Promise<void> {
         added_p50_ms: round(g.p50_ms - d.p50_ms, 3),
         added_p99_ms: round(g.p99_ms - d.p99_ms, 3),
         ...(mode.stream ? { stream_tokens_ratio: round(g.tokens_per_s / d.tokens_per_s, 3) } : {}),
+        // The same hop through a proxy that does nothing: the floor this machine sets.
+        minimal_proxy: {
+          ...f,
+          throughput_ratio: round(f.rps / d.rps, 3),
+          added_p50_ms: round(f.p50_ms - d.p50_ms, 3),
+          added_p99_ms: round(f.p99_ms - d.p99_ms, 3),
+          ...(mode.stream ? { stream_tokens_ratio: round(f.tokens_per_s / d.tokens_per_s, 3) } : {}),
+        },
       };
       log(
         `${mode.name}: direct ${d.rps} rps p50 ${d.p50_ms} ms; gateway ${g.rps} rps p50 ${g.p50_ms} ms p99 ${g.p99_ms} ms`,
@@ -131,6 +148,7 @@ async function main(): Promise<void> {
     writeFileSync(`${RESULTS}overhead.json`, `${JSON.stringify(result, null, 2)}\n`);
     log(`wrote ${RESULTS}overhead.json (gateway RSS ${memory.rss_mb} MB, peak ${memory.peak_rss_mb} MB)`);
   } finally {
+    await floor.stop();
     await gateway.stop();
     await sim.stop();
   }

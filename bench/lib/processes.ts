@@ -16,7 +16,16 @@ export interface Started {
 
 /** Runs `hydra <args>` and resolves with the first http://127.0.0.1:PORT URL it prints. */
 export function startCli(args: string[], urlPattern = /http:\/\/127\.0\.0\.1:\d+/): Promise<Started> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  return startScript(CLI, args, urlPattern);
+}
+
+/** Runs a Node script and resolves with the first http://127.0.0.1:PORT URL it prints. */
+export function startScript(
+  script: string,
+  args: string[],
+  urlPattern = /http:\/\/127\.0\.0\.1:\d+/,
+): Promise<Started> {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
     let seen = "";
     const onData = (chunk: Buffer) => {
