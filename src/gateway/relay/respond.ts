@@ -3,6 +3,7 @@
  * passed on with their status (in the route's API shape), single answers are
  * forwarded or translated, streams are relayed line by line through an encoder.
  */
+import type { OutgoingHttpHeaders } from "node:http";
 import type { FastifyReply } from "fastify";
 import type { GenerationStats } from "../../protocol/ollama/types.js";
 import type { Exchange } from "../exchange.js";
@@ -55,13 +56,20 @@ export async function readAnswer(
   return { text, value: value as Record<string, unknown> };
 }
 
+/**
+ * Streams are written straight to the socket (Fastify steps aside), which keeps the
+ * per-token cost close to that of a bare Node proxy; backpressure is kept by pausing the node.
+ */
 export function sendStream(
   reply: FastifyReply,
   exchange: Exchange,
   encoder: StreamEncoder,
   contentType: string,
 ): FastifyReply {
-  return reply.type(contentType).send(new RelayStream(exchange, encoder));
+  reply.hijack();
+  reply.raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), "content-type": contentType });
+  new RelayStream(exchange, encoder, reply.raw);
+  return reply;
 }
 
 /** Ollama API routes: everything passes through as the node wrote it. */

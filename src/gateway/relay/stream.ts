@@ -6,7 +6,8 @@
  * line, or ends without its `done` object ends with an explicit error — never a
  * silent truncation presented as success.
  */
-import { Readable } from "node:stream";
+import type { ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import type { GenerationStats } from "../../protocol/ollama/types.js";
 import type { Exchange } from "../exchange.js";
 
@@ -121,12 +122,13 @@ const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 
 /**
- * A Readable the gateway hands to Fastify: pulls from the node only as fast as the
- * client reads. With a passthrough encoder, ordinary token lines are forwarded as
+ * Pumps a node's stream into the client's response: reads from the node only as
+ * fast as the client's socket drains. With a passthrough encoder, ordinary token lines are forwarded as
  * the node's own bytes without being decoded; only lines that matter (the first
  * token, an error, the final object, anything not shaped like an object) are read.
  */
-export class RelayStream extends Readable {
+export class RelayStream {
+  readonly #response: ServerResponse;
   readonly #exchange: Exchange;
   readonly #encoder: StreamEncoder;
   readonly #tracker: StreamTracker;
@@ -135,8 +137,8 @@ export class RelayStream extends Readable {
   #lastRawLine: Buffer | undefined;
   #finished = false;
 
-  constructor(exchange: Exchange, encoder: StreamEncoder) {
-    super();
+  constructor(exchange: Exchange, encoder: StreamEncoder, response: ServerResponse) {
+    this.#response = response;
     this.#exchange = exchange;
     this.#encoder = encoder;
     this.#tracker = new StreamTracker(exchange.node.name, encoder, () => exchange.firstToken());
@@ -144,19 +146,14 @@ export class RelayStream extends Readable {
     this.#upstream.on("data", (chunk: Buffer) => this.#onData(chunk));
     this.#upstream.on("end", () => this.#onEnd());
     this.#upstream.on("error", (error: Error) => this.#onError(error));
-  }
-
-  override _read(): void {
-    if (this.#upstream.isPaused()) this.#upstream.resume();
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    // Destroyed before the end: the client went away, so stop the node's generation too.
-    if (!this.#finished) {
-      this.#exchange.cancel();
-      this.#finish();
-    }
-    callback(error);
+    response.on("drain", () => this.#upstream.resume());
+    response.once("close", () => {
+      // Closed before the end: the client went away, so stop the node's generation too.
+      if (!this.#finished) {
+        this.#exchange.cancel();
+        this.#finish();
+      }
+    });
   }
 
   #onData(chunk: Buffer): void {
@@ -260,9 +257,11 @@ export class RelayStream extends Readable {
   }
 
   #emit(out: (string | Buffer)[]): boolean {
-    if (out.length === 0) return true;
-    if (out.length === 1) return this.push(out[0]);
-    return this.push(Buffer.concat(out.map((part) => (typeof part === "string" ? Buffer.from(part) : part))));
+    if (out.length === 0 || this.#response.destroyed) return true;
+    if (out.length === 1) return this.#response.write(out[0]);
+    return this.#response.write(
+      Buffer.concat(out.map((part) => (typeof part === "string" ? Buffer.from(part) : part))),
+    );
   }
 
   #finish(): void {
@@ -282,7 +281,7 @@ export class RelayStream extends Readable {
     } else {
       this.#upstream.destroy();
     }
-    this.push(null);
+    if (!this.#response.destroyed) this.#response.end();
   }
 }
 
