@@ -48,6 +48,8 @@ export interface GenerateInput {
   format?: Format | undefined;
   think: boolean;
   toolsForCall?: readonly unknown[] | undefined;
+  /** Text the answer must continue (a chat whose last message is the assistant's). */
+  prefill?: string | undefined;
   keepAliveMs: number;
   /** Extra wait before the first token (slow_first_token fault). */
   firstTokenDelayMs?: number;
@@ -197,6 +199,7 @@ export class SimEngine {
       format: input.format,
       think: input.think,
       toolsForCall: input.toolsForCall,
+      prefill: input.prefill,
       fallbackSeed,
       responseTokens: this.config.response_tokens,
     });

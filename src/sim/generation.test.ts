@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseSimNodeConfig } from "./config.js";
-import { type GenerationInput, type GenerationPlan, planGeneration } from "./generation.js";
+import {
+  continueAfter,
+  type GenerationInput,
+  type GenerationPlan,
+  type GenerationStep,
+  planGeneration,
+} from "./generation.js";
 import { buildModel } from "./models.js";
 import { Rng } from "./rng.js";
 import { generateTextPieces } from "./text-generator.js";
@@ -138,5 +144,30 @@ describe("Go JSON syntax errors", () => {
     expect(goJsonSyntaxError('{"a": [1 2]}')).toBe("invalid character '2' after array element");
     expect(goJsonSyntaxError('{"a": 1} x')).toBe("invalid character 'x' after top-level value");
     expect(goJsonSyntaxError('{"a": ')).toBe("unexpected EOF");
+  });
+});
+
+describe("continueAfter: an assistant prefill continues the planned answer", () => {
+  const steps: GenerationStep[] = [
+    { kind: "thinking", text: "hmm", tokens: 1 },
+    { kind: "content", text: "Hello", tokens: 1 },
+    { kind: "content", text: " big", tokens: 1 },
+    { kind: "content", text: " world", tokens: 1 },
+  ];
+
+  it("skips the content already written and the reasoning", () => {
+    expect(continueAfter(steps, "Hello").map((s) => s.text)).toEqual([" big", " world"]);
+  });
+
+  it("keeps the rest of a piece cut in the middle", () => {
+    expect(continueAfter(steps, "Hello b").map((s) => s.text)).toEqual(["ig", " world"]);
+  });
+
+  it("goes on with its own answer when the prefill is not its beginning", () => {
+    expect(continueAfter(steps, "Bonjour").map((s) => s.text)).toEqual(["Hello", " big", " world"]);
+  });
+
+  it("has nothing left after the whole answer", () => {
+    expect(continueAfter(steps, "Hello big world")).toEqual([]);
   });
 });

@@ -40,6 +40,12 @@ export interface GenerationInput {
   think: boolean;
   /** Tools offered in a turn that should answer with a call (last message from the user). */
   toolsForCall?: readonly unknown[] | undefined;
+  /**
+   * Text the answer already starts with (an assistant prefill). The model continues it:
+   * when its own answer to the prompt begins with this text, it goes on from there, so
+   * a deterministic answer interrupted and resumed reads exactly as if never cut.
+   */
+  prefill?: string | undefined;
   /** Seed to use when the request itself is not deterministic (drawn from the node's RNG). */
   fallbackSeed: number;
   responseTokens: { min: number; max: number };
@@ -94,7 +100,29 @@ export function planGeneration(input: GenerationInput): GenerationPlan {
     for (const text of applyStop(pieces, input.options?.stop))
       steps.push({ kind: "content", text, tokens: 1 });
   }
-  return limitTokens(steps, input.options?.num_predict, seed);
+  const continued = input.prefill ? continueAfter(steps, input.prefill) : steps;
+  return limitTokens(continued, input.options?.num_predict, seed);
+}
+
+/**
+ * The steps that come after `prefill`: the reasoning is over (the prefill is answer text),
+ * and content already written is skipped, a piece cut in the middle keeping its rest.
+ * When the planned answer does not begin with the prefill, the model just goes on.
+ */
+export function continueAfter(steps: readonly GenerationStep[], prefill: string): GenerationStep[] {
+  const content = steps.filter((step) => step.kind === "content");
+  const planned = content.map((step) => step.text).join("");
+  if (!planned.startsWith(prefill)) return content;
+  const rest: GenerationStep[] = [];
+  let skipped = 0;
+  for (const step of content) {
+    if (skipped >= prefill.length) rest.push(step);
+    else if (skipped + step.text.length > prefill.length) {
+      rest.push({ ...step, text: step.text.slice(prefill.length - skipped) });
+    }
+    skipped += step.text.length;
+  }
+  return rest;
 }
 
 /** Cuts the content before the first stop sequence (the stop text itself is not returned). */

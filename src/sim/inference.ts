@@ -99,20 +99,26 @@ export async function startChat(ctx: InferenceContext, req: ChatRequest): Promis
       body: { ...base(), message: { role: "assistant", content: "" }, done_reason: "load", done: true },
     };
   }
-  const promptText = renderChatPrompt(req.messages, req.tools);
+  // A last message from the assistant is a prefill: the model continues it (as Ollama does).
+  const last = req.messages[req.messages.length - 1];
+  const prefill =
+    last?.role === "assistant" && !last.tool_calls?.length && last.content !== "" ? last.content : undefined;
+  const conversation = prefill === undefined ? req.messages : req.messages.slice(0, -1);
+  const promptText = renderChatPrompt(conversation, req.tools);
   const lastUser = [...req.messages].reverse().find((m) => m.role === "user");
-  const lastRole = req.messages[req.messages.length - 1]?.role;
+  const lastRole = prefill === undefined ? last?.role : "assistant";
   const session = await engine.generate(
     {
       model,
       promptText,
-      promptTokens: countTokens(promptText) + 3 * req.messages.length,
+      promptTokens: countTokens(promptText) + countTokens(prefill ?? "") + 3 * req.messages.length,
       keywords: promptKeywords(lastUser?.content ?? ""),
       options: req.options,
       format: req.format === "" ? undefined : req.format,
       think,
       // A model offered tools answers the user's turn with a call, and the tool's result with text.
       toolsForCall: lastRole === "user" ? req.tools : undefined,
+      prefill,
       keepAliveMs,
       firstTokenDelayMs: engine.faults.takeFirstTokenDelay({ path: ctx.path, model: req.model }),
     },
