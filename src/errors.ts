@@ -65,17 +65,22 @@ export class NoNodeAvailableError extends HydraError {
   }
 }
 
-/** A node answered with an error, or the connection to it failed. */
+/**
+ * A node answered with an error, or the connection to it failed. `kind` is the
+ * dispatcher's failure class (e.g. "bad_request", "context_length", "overloaded").
+ */
 export class UpstreamError extends HydraError {
   readonly node: string;
+  readonly kind: string;
   constructor(
     node: string,
     status: number,
     message: string,
-    options?: { cause?: unknown; retryAfterSeconds?: number },
+    options?: { cause?: unknown; retryAfterSeconds?: number; kind?: string },
   ) {
     super("HYDRA_ERR_UPSTREAM", status, message, options);
     this.node = node;
+    this.kind = options?.kind ?? "upstream";
   }
 }
 

@@ -55,6 +55,15 @@ export function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Sends `signal` (e.g. SIGKILL, to simulate a crash) and resolves once the process is gone. */
+export function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill(signal);
+  });
+}
+
 /** Resident and peak resident memory of a process, in MB (Linux). */
 export function memoryOf(pid: number): { rss_mb: number; peak_rss_mb: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");

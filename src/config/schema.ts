@@ -39,6 +39,19 @@ export const inventoryConfigSchema = z.strictObject({
   timeoutMs: z.number().int().positive().default(3_000),
 });
 
+export const retryConfigSchema = z.strictObject({
+  /** Tries per request, the first included, across nodes and mid-stream continuations. */
+  maxAttempts: z.number().int().min(1).default(3),
+  /** Back-off before trying a node that already failed this request (full jitter, doubling). */
+  baseDelayMs: z.number().int().nonnegative().default(100),
+  maxDelayMs: z.number().int().nonnegative().default(2_000),
+  /** No new attempt starts after this long since the request arrived. */
+  budgetMs: z.number().int().positive().default(30_000),
+});
+
+/** Per model, the models to use instead, in order. */
+const modelChainsSchema = z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({});
+
 export const authConfigSchema = z.strictObject({
   /** API keys accepted as `Authorization: Bearer <key>`. Empty: no auth. */
   keys: z.array(z.string().min(8, "API keys must be at least 8 characters")).default([]),
@@ -54,6 +67,11 @@ export const hydraConfigSchema = z.strictObject({
   nodes: z.array(nodeConfigSchema).default([]),
   upstream: upstreamConfigSchema.default(upstreamConfigSchema.parse({})),
   inventory: inventoryConfigSchema.default(inventoryConfigSchema.parse({})),
+  retry: retryConfigSchema.default(retryConfigSchema.parse({})),
+  /** When no node can serve a model: `{model: [other, ...]}`. */
+  fallbacks: modelChainsSchema,
+  /** When a prompt does not fit a model's context: `{model: [bigger-context model, ...]}`. */
+  contextWindowFallbacks: modelChainsSchema,
   auth: authConfigSchema.default(authConfigSchema.parse({})),
   log: logConfigSchema.default(logConfigSchema.parse({})),
 });

@@ -1,9 +1,12 @@
 /**
- * One client request's trip to a node: dispatch, the `x-hydra-node` header,
- * cancellation when the client goes away, first-token timing, and exactly-once
- * accounting (in-flight slot, metrics, log line) when it ends, however it ends.
+ * One client request's trip through the cluster: dispatch (with the pool's retries),
+ * model fallbacks, the `x-hydra-node` / `x-hydra-model` headers, cancellation when
+ * the client goes away, first-token timing, mid-stream continuation on another
+ * node, and exactly-once accounting (slot, metrics, log line) however it ends.
  */
 import type { FastifyBaseLogger, FastifyReply } from "fastify";
+import type { HydraConfig } from "../config/schema.js";
+import { ModelNotFoundError, NoNodeAvailableError, UpstreamError } from "../errors.js";
 import type { PoolNode } from "../pool/node.js";
 import type { Dispatch, NodePool } from "../pool/pool.js";
 import type { GenerationStats } from "../protocol/ollama/types.js";
@@ -13,6 +16,7 @@ export interface GatewayContext {
   pool: NodePool;
   metrics: GatewayMetrics;
   log: FastifyBaseLogger;
+  config: HydraConfig;
 }
 
 export interface ExchangeRequest {
@@ -21,7 +25,8 @@ export interface ExchangeRequest {
   /** The node's (Ollama native) path. */
   path: string;
   model: string;
-  body?: unknown;
+  body?: Record<string, unknown>;
+  /** The client's JSON text, forwarded as is when no field needs changing. */
   rawBody?: string;
 }
 
@@ -29,12 +34,17 @@ export interface ExchangeRequest {
 export const CLIENT_CLOSED_STATUS = 499;
 
 export class Exchange {
-  readonly node: PoolNode;
-  readonly dispatch: Dispatch;
+  #dispatch: Dispatch;
+  /** The model that is really answering (differs from the request's after a fallback). */
+  model: string;
+  /** Upstream attempts that produced an answer: 1, plus one per mid-stream continuation. */
+  legs = 1;
   readonly #ctx: GatewayContext;
   readonly #request: ExchangeRequest;
   readonly #startedAt: number;
+  readonly #startedAtEpoch: number;
   readonly #abort: AbortController;
+  readonly #brokenNodes = new Set<string>();
   #firstTokenSeen = false;
   #completed = false;
 
@@ -42,52 +52,82 @@ export class Exchange {
     ctx: GatewayContext,
     request: ExchangeRequest,
     dispatch: Dispatch,
-    startedAt: number,
-    abort: AbortController,
+    model: string,
+    timing: { startedAt: number; startedAtEpoch: number; abort: AbortController },
   ) {
     this.#ctx = ctx;
     this.#request = request;
-    this.dispatch = dispatch;
-    this.node = dispatch.node;
-    this.#startedAt = startedAt;
-    this.#abort = abort;
+    this.#dispatch = dispatch;
+    this.model = model;
+    this.#startedAt = timing.startedAt;
+    this.#startedAtEpoch = timing.startedAtEpoch;
+    this.#abort = timing.abort;
   }
 
   static async open(ctx: GatewayContext, request: ExchangeRequest, reply: FastifyReply): Promise<Exchange> {
-    const startedAt = performance.now();
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    };
-    reply.raw.once("close", onClose);
-    const dispatch = await ctx.pool.dispatch(request.model, {
-      method: "POST",
-      path: request.path,
-      body: request.body,
-      rawBody: request.rawBody,
-      signal: abort.signal,
+    const timing = { startedAt: performance.now(), startedAtEpoch: Date.now(), abort: new AbortController() };
+    reply.raw.once("close", () => {
+      if (!reply.raw.writableFinished) timing.abort.abort();
     });
+    const { dispatch, model } = await dispatchWithFallbacks(ctx, request, timing);
     reply.header("x-hydra-node", dispatch.node.name);
-    return new Exchange(ctx, request, dispatch, startedAt, abort);
+    if (model !== request.model) reply.header("x-hydra-model", model);
+    return new Exchange(ctx, request, dispatch, model, timing);
   }
 
-  get status(): number {
-    return this.dispatch.response.status;
+  get dispatch(): Dispatch {
+    return this.#dispatch;
+  }
+
+  get node(): PoolNode {
+    return this.#dispatch.node;
+  }
+
+  get path(): string {
+    return this.#request.path;
   }
 
   get clientGone(): boolean {
     return this.#abort.signal.aborted;
   }
 
+  /** Milliseconds since the request arrived. */
+  get elapsedMs(): number {
+    return performance.now() - this.#startedAt;
+  }
+
+  /** The upstream body as sent on the first leg (parsed on demand), with the model that answers. */
+  upstreamBody(): Record<string, unknown> {
+    const body = this.#request.body ?? (JSON.parse(this.#request.rawBody ?? "{}") as Record<string, unknown>);
+    return { ...body, model: this.model };
+  }
+
   /** Call on every chunk that carries generated text; only the first one counts. */
   firstToken(): void {
     if (this.#firstTokenSeen) return;
     this.#firstTokenSeen = true;
-    this.#ctx.metrics.recordFirstToken(
-      this.#request.model,
-      this.node.name,
-      (performance.now() - this.#startedAt) / 1000,
+    this.#ctx.metrics.recordFirstToken(this.model, this.node.name, this.elapsedMs / 1000);
+  }
+
+  /**
+   * The current node broke the stream after sending part of the answer: send `body`
+   * (the request plus what was already sent) to another node, and carry on with its
+   * answer. Throws when no other node can take it or the retry budget is spent.
+   */
+  async continueElsewhere(body: Record<string, unknown>, reason: string): Promise<void> {
+    const retry = this.#ctx.config.retry;
+    if (this.legs >= retry.maxAttempts)
+      throw new NoNodeAvailableError(`gave up after ${this.legs} attempts (${reason})`);
+    this.#brokenNodes.add(this.node.name);
+    this.#ctx.pool.noteBrokenStream(this.node, reason);
+    this.#dispatch.release();
+    this.#ctx.metrics.recordFailover(this.model, this.node.name, "mid_stream");
+    this.#dispatch = await this.#ctx.pool.dispatch(
+      this.model,
+      { method: "POST", path: this.#request.path, body, signal: this.#abort.signal },
+      { exclude: this.#brokenNodes, startedAt: this.#startedAtEpoch },
     );
+    this.legs++;
   }
 
   /** Ends the exchange: releases the node, records metrics, and cancels the upstream if it is still open. */
@@ -95,10 +135,11 @@ export class Exchange {
     if (this.#completed) return;
     this.#completed = true;
     const clientGone = this.#abort.signal.aborted;
-    this.dispatch.release();
+    this.#dispatch.release();
     if (!clientGone && status !== 200) this.#abort.abort();
-    const seconds = (performance.now() - this.#startedAt) / 1000;
-    const { route, model } = this.#request;
+    const seconds = this.elapsedMs / 1000;
+    const { route } = this.#request;
+    const model = this.model;
     const finalStatus = clientGone ? CLIENT_CLOSED_STATUS : status;
     this.#ctx.metrics.recordRequest({ route, model, node: this.node.name, status: finalStatus, seconds });
     if (stats) {
@@ -111,13 +152,67 @@ export class Exchange {
       node: this.node.name,
       status: finalStatus,
       ms: Math.round(seconds * 1000),
+      legs: this.legs,
     };
     if (finalStatus === 200) this.#ctx.log.debug(fields, "request completed");
     else this.#ctx.log.warn({ ...fields, error: error ?? "client closed the connection" }, "request failed");
   }
 
-  /** Stops the upstream request; used when the relay gives up on a stream. */
+  /** Stops the upstream request; used when the client is gone or the relay gives up. */
   cancel(): void {
     this.#abort.abort();
   }
+}
+
+/**
+ * Dispatches the request, and when no node can serve its model, the models of its
+ * `fallbacks` chain in order; a prompt too long for the model's context goes down
+ * its `contextWindowFallbacks` chain instead.
+ */
+async function dispatchWithFallbacks(
+  ctx: GatewayContext,
+  request: ExchangeRequest,
+  timing: { startedAtEpoch: number; abort: AbortController },
+): Promise<{ dispatch: Dispatch; model: string }> {
+  const { fallbacks, contextWindowFallbacks } = ctx.config;
+  let model = request.model;
+  let chain: readonly string[] = [];
+  let chainKind: "fallbacks" | "context" | undefined;
+  for (;;) {
+    try {
+      const body = model === request.model ? request.body : withModel(request, model);
+      const rawBody = model === request.model && request.body === undefined ? request.rawBody : undefined;
+      const dispatch = await ctx.pool.dispatch(
+        model,
+        { method: "POST", path: request.path, body, rawBody, signal: timing.abort.signal },
+        { startedAt: timing.startedAtEpoch },
+      );
+      return { dispatch, model };
+    } catch (error) {
+      const contextTooLong = error instanceof UpstreamError && error.kind === "context_length";
+      const unavailable = error instanceof ModelNotFoundError || error instanceof NoNodeAvailableError;
+      if (contextTooLong && chainKind !== "context") {
+        chain = contextWindowFallbacks[model] ?? [];
+        chainKind = "context";
+      } else if (unavailable && chainKind === undefined) {
+        chain = fallbacks[model] ?? [];
+        chainKind = "fallbacks";
+      } else if (!(contextTooLong || unavailable)) {
+        throw error;
+      }
+      const next = chain[0];
+      if (next === undefined) throw error;
+      chain = chain.slice(1);
+      ctx.log.info(
+        { from: model, to: next, reason: (error as Error).message },
+        "falling back to another model",
+      );
+      model = next;
+    }
+  }
+}
+
+function withModel(request: ExchangeRequest, model: string): Record<string, unknown> {
+  const body = request.body ?? (JSON.parse(request.rawBody ?? "{}") as Record<string, unknown>);
+  return { ...body, model };
 }

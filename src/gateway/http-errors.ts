@@ -3,7 +3,7 @@
  * (plus Hydra's error code); OpenAI routes answer OpenAI's `{"error": {message, type, ...}}`.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { HydraError, PayloadTooLargeError } from "../errors.js";
+import { HydraError, PayloadTooLargeError, UpstreamError } from "../errors.js";
 import { toOpenAIErrorBody } from "../protocol/openai/errors.js";
 
 export function isOpenAIRoute(url: string): boolean {
@@ -27,6 +27,7 @@ export function installErrorHandler(app: FastifyInstance, bodyLimit: number): vo
     }
     if (hydraError.retryAfterSeconds !== undefined)
       reply.header("retry-after", String(hydraError.retryAfterSeconds));
+    if (hydraError instanceof UpstreamError) reply.header("x-hydra-node", hydraError.node);
     return reply
       .code(hydraError.status)
       .send(errorBody(request.url, hydraError.status, hydraError.message, hydraError.code));

@@ -23,6 +23,7 @@ export class GatewayMetrics {
   readonly #ttft: Histogram<"model" | "node">;
   readonly #tokens: Counter<"model" | "node" | "type">;
   readonly #decodeRate: Histogram<"model" | "node">;
+  readonly #failovers: Counter<"model" | "node" | "kind">;
 
   constructor(pool: NodePool) {
     const registers = [this.registry];
@@ -60,6 +61,20 @@ export class GatewayMetrics {
       buckets: [1, 2, 5, 10, 20, 40, 80, 160, 320, 640, 1280],
       registers,
     });
+    this.#failovers = new Counter({
+      name: "hydra_failovers_total",
+      help: "Requests moved off a node (kind: before_bytes, or mid_stream when a stream broke and continued elsewhere)",
+      labelNames: ["model", "node", "kind"],
+      registers,
+    });
+    const upstreamFailures = new Counter({
+      name: "hydra_upstream_failures_total",
+      help: "Failed upstream attempts by node and failure class",
+      labelNames: ["node", "kind"],
+      registers,
+    });
+    pool.on("attempt-failed", (event) => upstreamFailures.inc({ node: event.node, kind: event.kind }));
+    pool.on("stream-broken", (event) => upstreamFailures.inc({ node: event.node, kind: "stream_broken" }));
     new Gauge({
       name: "hydra_node_in_flight",
       help: "Requests in flight on each node",
@@ -96,6 +111,11 @@ export class GatewayMetrics {
     const { route, model, node, status, seconds } = record;
     this.#requests.inc({ route, model, node, status: String(status) });
     this.#duration.observe({ route, model, node }, seconds);
+  }
+
+  /** `node` is the node the request moved away from. */
+  recordFailover(model: string, node: string, kind: "before_bytes" | "mid_stream"): void {
+    this.#failovers.inc({ model, node, kind });
   }
 
   recordFirstToken(model: string, node: string, seconds: number): void {

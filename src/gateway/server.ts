@@ -35,6 +35,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
   const pool = new NodePool({
     nodes: config.nodes,
     upstream: config.upstream,
+    retry: config.retry,
     inventory: config.inventory,
     ...(options.backendFactory ? { backendFactory: options.backendFactory } : {}),
   });
@@ -48,7 +49,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
   });
-  const ctx: GatewayContext = { pool, metrics, log: app.log };
+  const ctx: GatewayContext = { pool, metrics, log: app.log, config };
 
   pool.on("node-health", (change) => app.log.info(change, `node ${change.node} is ${change.to}`));
   registerJsonBodyParser(app);

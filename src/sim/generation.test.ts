@@ -156,15 +156,19 @@ describe("continueAfter: an assistant prefill continues the planned answer", () 
   ];
 
   it("skips the content already written and the reasoning", () => {
-    expect(continueAfter(steps, "Hello").map((s) => s.text)).toEqual([" big", " world"]);
+    expect(continueAfter(steps, "Hello").map((s) => ("text" in s ? s.text : ""))).toEqual([" big", " world"]);
   });
 
   it("keeps the rest of a piece cut in the middle", () => {
-    expect(continueAfter(steps, "Hello b").map((s) => s.text)).toEqual(["ig", " world"]);
+    expect(continueAfter(steps, "Hello b").map((s) => ("text" in s ? s.text : ""))).toEqual(["ig", " world"]);
   });
 
   it("goes on with its own answer when the prefill is not its beginning", () => {
-    expect(continueAfter(steps, "Bonjour").map((s) => s.text)).toEqual(["Hello", " big", " world"]);
+    expect(continueAfter(steps, "Bonjour").map((s) => ("text" in s ? s.text : ""))).toEqual([
+      "Hello",
+      " big",
+      " world",
+    ]);
   });
 
   it("has nothing left after the whole answer", () => {

@@ -169,18 +169,24 @@ export async function startGenerate(
     await engine.load(model, keepAliveMs, ctx.signal);
     return { kind: "immediate", body: { ...base(), response: "", done: true, done_reason: "load" } };
   }
+  // In raw mode, text after the last assistant marker is the start of the answer (a prefill).
+  const marker = "<|assistant|>\n";
+  const markerAt = req.raw ? req.prompt.lastIndexOf(marker) : -1;
+  const rawPrefill = markerAt >= 0 ? req.prompt.slice(markerAt + marker.length) : "";
+  const prefill = rawPrefill === "" ? undefined : rawPrefill;
   const promptText = req.raw
-    ? req.prompt
+    ? req.prompt.slice(0, req.prompt.length - rawPrefill.length)
     : `${req.system ? `<|system|>\n${req.system}\n` : ""}<|user|>\n${req.prompt}\n<|assistant|>\n`;
   const session = await engine.generate(
     {
       model,
       promptText,
       promptTokens: countTokens(promptText) + (req.context?.length ?? 0) + (req.raw ? 0 : 3),
-      keywords: promptKeywords(req.prompt),
+      keywords: promptKeywords(req.raw ? promptText : req.prompt),
       options: req.options,
       format: req.format === "" ? undefined : req.format,
       think,
+      prefill,
       keepAliveMs,
       firstTokenDelayMs: engine.faults.takeFirstTokenDelay({ path: ctx.path, model: req.model }),
     },

@@ -104,9 +104,13 @@ describe("stream relay under arbitrary chunking", () => {
     expect(JSON.parse(lines[2] ?? "").error).toMatch(/malformed chunk/);
   });
 
-  it("passes a node's in-band error through as the last line", async () => {
-    const text = await relay([`${line("a") + line("b")}{"error":"CUDA out of memory"}\n`]);
-    expect(text.trim().split("\n").at(-1)).toBe('{"error":"CUDA out of memory"}');
+  it("ends with an error that carries the node's in-band error", async () => {
+    const text = await relay([line("a") + line("b") + '{"error":"CUDA out of memory"}\n']);
+    const lines = text.trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(JSON.parse(lines[2] ?? "").error).toMatch(
+      /node replay reported: CUDA out of memory; .*incomplete/,
+    );
   });
 
   it("adds an error line when the stream ends without the final object", async () => {

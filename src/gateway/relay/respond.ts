@@ -1,7 +1,7 @@
 /**
- * Turns an opened exchange into the client's response: errors from the node are
- * passed on with their status (in the route's API shape), single answers are
+ * Turns an opened exchange into the client's response: single answers are
  * forwarded or translated, streams are relayed line by line through an encoder.
+ * (A node's error answer never gets here: the dispatcher retries or throws it.)
  */
 import type { OutgoingHttpHeaders } from "node:http";
 import type { FastifyReply } from "fastify";
@@ -12,20 +12,6 @@ import { ndjsonEncoder, RelayStream, type StreamEncoder } from "./stream.js";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const NDJSON_TYPE = "application/x-ndjson";
-
-/** Forwards a node's non-200 answer with its status; a plain-text body becomes a proper error object. */
-export async function forwardUpstreamError(exchange: Exchange, reply: FastifyReply): Promise<FastifyReply> {
-  const { response } = exchange.dispatch;
-  const text = await response.body.text().catch(() => "");
-  const message = errorMessageOf(text) ?? `node ${exchange.node.name} answered HTTP ${response.status}`;
-  exchange.complete(response.status, undefined, message);
-  const retryAfter = response.headers["retry-after"];
-  if (typeof retryAfter === "string") reply.header("retry-after", retryAfter);
-  return reply
-    .code(response.status)
-    .type(JSON_TYPE)
-    .send(errorBody(reply.request.url, response.status, message));
-}
 
 /**
  * Reads a node's single JSON answer and completes the exchange. Returns the text and
@@ -78,21 +64,7 @@ export async function respondNative(
   reply: FastifyReply,
   stream: boolean,
 ): Promise<FastifyReply> {
-  if (exchange.status !== 200) return forwardUpstreamError(exchange, reply);
   if (stream) return sendStream(reply, exchange, ndjsonEncoder, NDJSON_TYPE);
   const answer = await readAnswer(exchange, reply);
   return answer === undefined ? reply : reply.type(JSON_TYPE).send(answer.text);
-}
-
-export function errorMessageOf(text: string): string | undefined {
-  try {
-    const parsed = JSON.parse(text) as { error?: unknown };
-    if (typeof parsed.error === "string") return parsed.error;
-    const nested = parsed.error as { message?: unknown } | undefined;
-    if (typeof nested?.message === "string") return nested.message;
-  } catch {
-    // Not JSON: fall through to the raw text.
-  }
-  const trimmed = text.trim();
-  return trimmed === "" ? undefined : trimmed.slice(0, 500);
 }

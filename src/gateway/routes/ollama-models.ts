@@ -9,12 +9,12 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { BadRequestError, ModelNotFoundError, NoNodeAvailableError } from "../../errors.js";
 import type { PoolNode } from "../../pool/node.js";
+import { errorMessageOf } from "../../protocol/ollama/error-body.js";
 import { copyRequestSchema, modelRefRequestSchema, pullRequestSchema } from "../../protocol/ollama/types.js";
 import { parseBody } from "../body.js";
 import type { GatewayContext } from "../exchange.js";
 import { mergeAsync } from "../relay/merge.js";
 import { readNdjson } from "../relay/ndjson.js";
-import { errorMessageOf } from "../relay/respond.js";
 
 const nodesFieldSchema = z.looseObject({ nodes: z.array(z.string()).optional() });
 

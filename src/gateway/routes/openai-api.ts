@@ -28,7 +28,7 @@ import {
   unixSeconds,
 } from "../../protocol/openai/index.js";
 import { Exchange, type GatewayContext } from "../exchange.js";
-import { forwardUpstreamError, readAnswer, sendStream } from "../relay/respond.js";
+import { readAnswer, sendStream } from "../relay/respond.js";
 import type { StreamEncoder } from "../relay/stream.js";
 
 /** Unique per response (OpenAI-style), unlike Ollama's small-range ids: clients and logs may key on them. */
@@ -62,7 +62,6 @@ export async function openaiApiRoutes(app: FastifyInstance, ctx: GatewayContext)
       { route: "/v1/chat/completions", path: "/api/chat", model: body.model, body: upstream },
       reply,
     );
-    if (exchange.status !== 200) return forwardUpstreamError(exchange, reply);
     const meta = { id: responseId("chatcmpl"), created: unixSeconds(), model: body.model };
     if (stream) {
       const translator = new ChatStreamTranslator({
@@ -83,7 +82,6 @@ export async function openaiApiRoutes(app: FastifyInstance, ctx: GatewayContext)
       { route: "/v1/completions", path: "/api/generate", model: body.model, body: upstream },
       reply,
     );
-    if (exchange.status !== 200) return forwardUpstreamError(exchange, reply);
     const meta = { id: responseId("cmpl"), created: unixSeconds(), model: body.model };
     if (stream) {
       const translator = new CompletionStreamTranslator({
@@ -103,7 +101,6 @@ export async function openaiApiRoutes(app: FastifyInstance, ctx: GatewayContext)
       { route: "/v1/embeddings", path: "/api/embed", model: body.model, body: upstream },
       reply,
     );
-    if (exchange.status !== 200) return forwardUpstreamError(exchange, reply);
     return sendTranslated(exchange, reply, (value) =>
       toEmbeddingList(value as unknown as EmbedResponse, body.model, body.encoding_format ?? "float"),
     );
