@@ -5,30 +5,33 @@
  * its known complete text, so an answer that looks fine but is cut short is caught.
  * Writes bench/results/failover.json.
  *
- *   npm run bench:failover [-- --kill-at-ms 8000 --restart-at-ms 18000 --run-ms 30000]
+ *   npm run bench:failover [-- --kill-at-ms 8000 --restart-at-ms 18000 --run-ms 30000 --concurrency 200]
  *
- * A kill time beyond --run-ms runs without a kill (a control run: expect 0 failures).
+ * A kill time at or beyond --run-ms runs without a kill: a control run, which must
+ * report 0 failed, 0 truncated and 0 rerouted.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { type ChatLoad, startChatLoad } from "./lib/chat-load.js";
-import { type ChatOutcome, fetchAnswer } from "./lib/chat-stream.js";
+import { fetchAnswer } from "./lib/chat-stream.js";
 import { type LogTally, tallyLog, topMessages } from "./lib/child-log.js";
 import {
   atMost,
   byPhase,
   classify,
   countVerdicts,
+  deriveTimeline,
+  type Interventions,
   type Judged,
   latency,
+  perSecond,
   phaseOf,
   reasons,
   servedBy,
   survivedKill,
-  type Timeline,
 } from "./lib/failover-report.js";
 import {
   HealthWatcher,
@@ -42,6 +45,7 @@ import {
 } from "./lib/gateway-watch.js";
 import { freePorts } from "./lib/ports.js";
 import { killChild, round, type Started, startCli } from "./lib/processes.js";
+import { generationsDuringRun, readGenerations } from "./lib/sim-counters.js";
 
 const MODEL = "llama3.2:3b";
 const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url));
@@ -96,8 +100,7 @@ async function waitAllInRotation(gatewayUrl: string, nodeUrls: string[], timeout
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const states = await readNodes(gatewayUrl);
-    const ready = nodeUrls.every((url) => states.some((s) => sameNode(s.url, url) && inRotation(s)));
-    if (ready) return;
+    if (nodeUrls.every((url) => states.some((s) => sameNode(s.url, url) && inRotation(s)))) return;
     if (Date.now() > deadline)
       throw new Error(`nodes not all up after ${timeoutMs} ms: ${JSON.stringify(states)}`);
     await sleep(100);
@@ -126,28 +129,29 @@ async function referenceAnswers(nodeUrls: string[]): Promise<Map<number, string>
   return answers;
 }
 
-interface Killer {
-  killAt: number | null;
-  restartSpawned: number | null;
-  restartReady: number | null;
+interface Done extends Interventions {
+  /** The victim's generation counter read just before the kill (its last words). */
+  victimGenerationsAtKill: number | null;
 }
 
 /** Kills the victim at kill_at_ms and restarts it from the same cluster file at restart_at_ms. */
-async function killAndRestart(nodes: Started[], clusterFile: string, now: () => number): Promise<Killer> {
-  const killer: Killer = { killAt: null, restartSpawned: null, restartReady: null };
+async function killAndRestart(nodes: Started[], clusterFile: string, now: () => number): Promise<Done> {
+  const done: Done = { kill: null, restartSpawned: null, restartReady: null, victimGenerationsAtKill: null };
   const victim = nodes[VICTIM] as Started;
-  if (settings.kill_at_ms >= settings.run_ms) return killer;
+  if (settings.kill_at_ms >= settings.run_ms) return done;
   await sleep(settings.kill_at_ms - now());
-  killer.killAt = now();
-  await killChild(victim.child, "SIGKILL");
-  log(`t=${secs(killer.killAt)} killed node ${VICTIM + 1} (${victim.url}) with SIGKILL`);
-  if (settings.restart_at_ms >= settings.run_ms) return killer;
+  done.victimGenerationsAtKill = await readGenerations(victim.url);
+  done.kill = now();
+  const gone = killChild(victim.child, "SIGKILL");
+  log(`t=${secs(done.kill)} killed node ${VICTIM + 1} (${victim.url}) with SIGKILL`);
+  await gone;
+  if (settings.restart_at_ms >= settings.run_ms) return done;
   await sleep(settings.restart_at_ms - now());
-  killer.restartSpawned = now();
+  done.restartSpawned = now();
   nodes[VICTIM] = await startCli(["sim", "--cluster", clusterFile]);
-  killer.restartReady = now();
-  log(`t=${secs(killer.restartReady)} node ${VICTIM + 1} listening again on ${nodes[VICTIM]?.url}`);
-  return killer;
+  done.restartReady = now();
+  log(`t=${secs(done.restartReady)} node ${VICTIM + 1} listening again on ${nodes[VICTIM]?.url}`);
+  return done;
 }
 
 function secs(ms: number): string {
@@ -164,47 +168,10 @@ function progressLine(
   const state = watcher.current;
   const victim =
     state === undefined ? "?" : `${state.health}${state.breaker === null ? "" : `/${state.breaker}`}`;
-  return `t=${secs(now)} chats ${c.requests} (ok ${c.ok}, failed ${c.failed}, truncated ${c.truncated}), in flight ${load.inFlight}, node ${VICTIM + 1}: ${victim}`;
-}
-
-/** Reads eject and readmit moments off the watcher's recorded changes. */
-function timelineOf(killer: Killer, changes: readonly Observation[]): Timeline & { upWhileDead: number } {
-  const { killAt, restartSpawned, restartReady } = killer;
-  const ejectedBy = restartSpawned ?? Number.POSITIVE_INFINITY;
-  const ejected =
-    killAt === null
-      ? null
-      : (changes.find((o) => o.atMs >= killAt && o.atMs <= ejectedBy && !inRotation(o))?.atMs ?? null);
-  // Back in rotation while the process was still dead: a false readmission, reported on its own.
-  const upWhileDead =
-    ejected === null
-      ? 0
-      : changes.filter((o) => o.atMs > ejected && o.atMs < ejectedBy && inRotation(o)).length;
-  const readmitted =
-    ejected === null || restartReady === null
-      ? null
-      : (changes.find((o) => o.atMs >= restartReady && inRotation(o))?.atMs ?? null);
-  return {
-    warmupEnd: settings.warmup_ms,
-    kill: killAt,
-    restartReady,
-    ejected,
-    readmitted,
-    windowStart: killAt,
-    windowEnd: killAt === null ? null : (readmitted ?? killAt + settings.window_if_never_readmitted_ms),
-    upWhileDead,
-  };
-}
-
-interface RunResult {
-  judged: Judged[];
-  killer: Killer;
-  changes: Observation[];
-  pollErrors: number;
-  failovers: { before: number | null; after: number | null };
-  victimName: string;
-  /** Event-loop delay of this process and of the gateway during the run: how far the timings can lag. */
-  loopDelayMs: { bench: LoopDelay; gateway: LoopDelay };
+  return (
+    `t=${secs(now)} chats ${c.requests} (ok ${c.ok}, failed ${c.failed}, truncated ${c.truncated}), ` +
+    `in flight ${load.inFlight}, node ${VICTIM + 1}: ${victim}`
+  );
 }
 
 interface LoopDelay {
@@ -224,18 +191,49 @@ function gatewayLoopDelay(metrics: string): LoopDelay {
   };
 }
 
-/** The timed run: load, kill, restart, while the victim's state is polled. */
-async function run(gatewayUrl: string, nodes: Started[], victimFile: string, answers: Map<number, string>) {
+/** Counters read before the load starts, to diff against afterwards. */
+interface Baseline {
+  victimName: string;
+  failovers: number | null;
+  generations: number[];
+}
+
+async function baseline(gatewayUrl: string, nodes: Started[]): Promise<Baseline> {
   const victimUrl = (nodes[VICTIM] as Started).url;
   const victimName = (await readNodes(gatewayUrl)).find((s) => sameNode(s.url, victimUrl))?.name ?? victimUrl;
   // Reading /metrics also restarts the gateway's event-loop delay histogram for this run.
-  const before = metricSum(await readMetrics(gatewayUrl), FAILOVER_METRIC);
+  const failovers = metricSum(await readMetrics(gatewayUrl), FAILOVER_METRIC);
+  const generations = await Promise.all(nodes.map((node) => readGenerations(node.url)));
+  return { victimName, failovers, generations };
+}
+
+interface RunResult {
+  base: Baseline;
+  judged: Judged[];
+  done: Done;
+  changes: Observation[];
+  pollErrors: number;
+  failoversAfter: number | null;
+  /** Generation requests the nodes received during the run. */
+  generations: number;
+  /** Event-loop delay of this process and of the gateway during the run: how far the timings can lag. */
+  loopDelayMs: { bench: LoopDelay; gateway: LoopDelay };
+}
+
+/** The timed run: load, kill, restart, while the victim's state is polled. */
+async function run(
+  gatewayUrl: string,
+  nodes: Started[],
+  victimFile: string,
+  answers: Map<number, string>,
+): Promise<RunResult> {
+  const base = await baseline(gatewayUrl, nodes);
   const benchDelay = monitorEventLoopDelay({ resolution: 10 });
   benchDelay.enable();
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   const judged: Judged[] = [];
-  const watcher = new HealthWatcher(gatewayUrl, victimUrl, settings.poll_ms, now);
+  const watcher = new HealthWatcher(gatewayUrl, (nodes[VICTIM] as Started).url, settings.poll_ms, now);
   watcher.start();
   const load = startChatLoad({
     gatewayUrl,
@@ -244,44 +242,76 @@ async function run(gatewayUrl: string, nodes: Started[], victimFile: string, ans
     untilMs: settings.run_ms,
     distinct: settings.distinct_prompts,
     now,
-    onOutcome: (outcome: ChatOutcome) =>
-      judged.push({ ...outcome, verdict: classify(outcome, answers.get(outcome.n)) }),
+    onOutcome: (outcome) => judged.push({ ...outcome, verdict: classify(outcome, answers.get(outcome.n)) }),
   });
   const progress = setInterval(() => log(progressLine(now(), judged, load, watcher)), 2_000);
   try {
-    const killer = await killAndRestart(nodes, victimFile, now);
+    const done = await killAndRestart(nodes, victimFile, now);
     await load.done;
     benchDelay.disable();
     const metrics = await readMetrics(gatewayUrl);
-    const result: RunResult = {
+    return {
+      base,
       judged,
-      killer,
+      done,
       changes: watcher.changes,
       pollErrors: watcher.pollErrors,
-      failovers: { before, after: metricSum(metrics, FAILOVER_METRIC) },
-      victimName,
+      failoversAfter: metricSum(metrics, FAILOVER_METRIC),
+      generations: await generationsAfter(nodes, base, done),
       loopDelayMs: {
         bench: { p99_ms: round(benchDelay.percentile(99) / 1e6, 1), max_ms: round(benchDelay.max / 1e6, 1) },
         gateway: gatewayLoopDelay(metrics),
       },
     };
-    return result;
   } finally {
     clearInterval(progress);
     await watcher.stop();
   }
 }
 
-function rerouted(result: RunResult, killMs: number | null) {
-  const { before, after } = result.failovers;
-  if (after !== null) {
-    return { rerouted: after - (before ?? 0), rerouted_method: `metric ${FAILOVER_METRIC} (after - before)` };
+async function generationsAfter(nodes: Started[], base: Baseline, done: Done): Promise<number> {
+  // A victim killed and never restarted has nothing more to say.
+  const alive = (node: Started) => node.child.exitCode === null && node.child.signalCode === null;
+  const after = await Promise.all(nodes.map((node) => (alive(node) ? readGenerations(node.url) : null)));
+  const killed =
+    done.victimGenerationsAtKill === null ? null : { index: VICTIM, atKill: done.victimGenerationsAtKill };
+  return generationsDuringRun(base.generations, after, killed);
+}
+
+/**
+ * Requests the gateway moved to another node. Its own counter when it exports one;
+ * otherwise counted at the nodes: every chat a node answered (x-hydra-node present)
+ * costs one generation request, so requests beyond that were sent again elsewhere
+ * (before any byte, or to resume a broken stream). Requests refused by the dead
+ * node's closed port reach no node and are not seen.
+ */
+function rerouted(result: RunResult) {
+  const { judged, done, base } = result;
+  const answered = judged.filter((c) => c.node !== null).length;
+  const extraGenerations = result.generations - answered;
+  const victimStreamsCompletedAfterKill =
+    done.kill === null ? 0 : survivedKill(judged, base.victimName, done.kill);
+  const alternatives = {
+    node_generations: result.generations,
+    chats_answered_by_a_node: answered,
+    extra_generations_at_nodes: extraGenerations,
+    // The brief's first idea; inflated by answers the node finished just before it died but
+    // that were still in buffers, so reported only beside the count above.
+    victim_streams_completed_after_kill: victimStreamsCompletedAfterKill,
+  };
+  if (result.failoversAfter !== null) {
+    return {
+      rerouted: result.failoversAfter - (base.failovers ?? 0),
+      rerouted_method: `metric ${FAILOVER_METRIC} (after - before)`,
+      rerouted_cross_checks: alternatives,
+    };
   }
   return {
-    rerouted: killMs === null ? 0 : survivedKill(result.judged, result.victimName, killMs),
+    rerouted: extraGenerations,
     rerouted_method:
-      `no ${FAILOVER_METRIC} metric: chats whose x-hydra-node was the killed node, started before the kill, ` +
-      "ended after it, and still ended complete and correct (misses requests moved before their headers)",
+      `no ${FAILOVER_METRIC} metric: generation requests counted by the nodes (/_sim/state; the killed ` +
+      "node's read just before the kill) minus chats a node answered; misses requests refused by the dead port",
+    rerouted_cross_checks: alternatives,
   };
 }
 
@@ -306,13 +336,20 @@ function examples(judged: readonly Judged[], answers: Map<number, string>, limit
   return { failed: pick("failed"), truncated: pick("truncated") };
 }
 
+function roundOrNull(value: number | null): number | null {
+  return value === null ? null : round(value, 0);
+}
+
 function buildReport(result: RunResult, answers: Map<number, string>, gatewayLog: LogTally, urls: string[]) {
-  const { judged, killer } = result;
-  const timeline = timelineOf(killer, result.changes);
+  const { judged, done } = result;
+  const timeline = deriveTimeline(done, result.changes, {
+    warmupMs: settings.warmup_ms,
+    windowIfNeverReadmittedMs: settings.window_if_never_readmitted_ms,
+  });
   const counts = countVerdicts(judged);
-  const measured = judged.filter((c) => phaseOf(c.startMs, timeline) !== "warmup");
-  const inside = latency(measured.filter((c) => phaseOf(c.startMs, timeline) === "window"));
-  const outside = latency(measured.filter((c) => phaseOf(c.startMs, timeline) !== "window"));
+  const measured = judged.filter((c) => phaseOf(c, timeline) !== "warmup");
+  const inside = latency(measured.filter((c) => phaseOf(c, timeline) === "window"));
+  const outside = latency(measured.filter((c) => phaseOf(c, timeline) !== "window"));
   const ms = (from: number | null, to: number | null) =>
     from === null || to === null ? null : round(to - from, 0);
   const ejectMs = ms(timeline.kill, timeline.ejected);
@@ -335,7 +372,8 @@ function buildReport(result: RunResult, answers: Map<number, string>, gatewayLog
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version },
     settings,
-    killed_node: { index: VICTIM + 1, name: result.victimName, url: urls[VICTIM] },
+    killed: done.kill !== null,
+    killed_node: { index: VICTIM + 1, name: result.base.victimName, url: urls[VICTIM] },
     node_urls: urls,
     requests: counts.requests,
     ok: counts.ok,
@@ -343,24 +381,26 @@ function buildReport(result: RunResult, answers: Map<number, string>, gatewayLog
     failed_by_reason: reasons(judged, "failed"),
     truncated: counts.truncated,
     truncated_by_reason: reasons(judged, "truncated"),
-    ...rerouted(result, killer.killAt),
+    ...rerouted(result),
     eject_ms: ejectMs,
     readmit_ms: readmitMs,
     readmit_measured_from: "the restarted node listening again (its process printed its URL)",
+    readmit_from_spawn_ms: ms(done.restartSpawned, timeline.readmitted),
     up_while_dead: timeline.upWhileDead,
     latency_ms: {
       inside_window: inside,
       outside_window: outside,
       ratio_p99: ratio,
-      note: "durations of complete, correct chats by start time; warm-up chats excluded",
+      note: "durations of complete, correct chats; inside = in flight at any point of the window; warm-up chats excluded",
     },
     by_phase: byPhase(judged, timeline),
     served_by: servedBy(judged),
+    ended_per_second: perSecond(judged),
     timeline_ms: {
       warmup_end: timeline.warmupEnd,
-      kill: roundOrNull(killer.killAt),
-      restart_spawned: roundOrNull(killer.restartSpawned),
-      restart_ready: roundOrNull(killer.restartReady),
+      kill: roundOrNull(done.kill),
+      restart_spawned: roundOrNull(done.restartSpawned),
+      restart_ready: roundOrNull(done.restartReady),
       ejected: roundOrNull(timeline.ejected),
       readmitted: roundOrNull(timeline.readmitted),
       window: [roundOrNull(timeline.windowStart), roundOrNull(timeline.windowEnd)],
@@ -377,10 +417,6 @@ function buildReport(result: RunResult, answers: Map<number, string>, gatewayLog
     targets,
     all_targets_met: Object.values(targets).every((t) => t.met),
   };
-}
-
-function roundOrNull(value: number | null): number | null {
-  return value === null ? null : round(value, 0);
 }
 
 async function main(): Promise<void> {
@@ -413,6 +449,7 @@ async function main(): Promise<void> {
   } finally {
     await gateway?.stop();
     await Promise.all(nodes.map((node) => node.stop()));
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -93,12 +93,17 @@ export function deriveTimeline(
 
 export type Phase = "warmup" | "before_kill" | "window" | "after_window";
 
-/** The phase a chat belongs to, by the time it started. */
-export function phaseOf(startMs: number, timeline: Timeline): Phase {
-  if (startMs < timeline.warmupEnd) return "warmup";
-  if (timeline.windowStart === null || startMs < timeline.windowStart) return "before_kill";
-  if (timeline.windowEnd === null || startMs < timeline.windowEnd) return "window";
-  return "after_window";
+/**
+ * The phase a chat belongs to. "window" is any chat in flight at some point of the
+ * failure window, not only those started in it: a chat queued on the node when it died
+ * suffers the failure even though it started before.
+ */
+export function phaseOf(chat: { startMs: number; endMs: number }, timeline: Timeline): Phase {
+  if (chat.startMs < timeline.warmupEnd) return "warmup";
+  const { windowStart, windowEnd } = timeline;
+  if (windowStart === null || windowEnd === null) return "before_kill";
+  if (chat.startMs < windowEnd && chat.endMs > windowStart) return "window";
+  return chat.startMs < windowStart ? "before_kill" : "after_window";
 }
 
 export interface Counts {
@@ -126,10 +131,7 @@ export function reasons(chats: readonly Judged[], kind: "failed" | "truncated"):
 export function byPhase(chats: readonly Judged[], timeline: Timeline): Record<Phase, Counts> {
   const phases: Phase[] = ["warmup", "before_kill", "window", "after_window"];
   return Object.fromEntries(
-    phases.map((phase) => [
-      phase,
-      countVerdicts(chats.filter((c) => phaseOf(c.startMs, timeline) === phase)),
-    ]),
+    phases.map((phase) => [phase, countVerdicts(chats.filter((c) => phaseOf(c, timeline) === phase))]),
   ) as Record<Phase, Counts>;
 }
 
@@ -154,10 +156,10 @@ export function latency(chats: readonly Judged[]): LatencySummary {
 }
 
 /**
- * The fallback for `rerouted` when the gateway exports no failover counter: chats the
- * killed node was serving when it died (started before, ended after) that still ended
- * complete and correct, so the gateway must have finished them elsewhere. Misses
- * requests moved before any byte was sent, whose header already names the new node.
+ * Chats the killed node was serving when it died (started before, ended after) that
+ * still ended complete and correct, as if the gateway finished them elsewhere. Only a
+ * cross-check: it also counts answers the node had finished but that were still in
+ * buffers at the kill, and misses requests moved before their headers.
  */
 export function survivedKill(chats: readonly Judged[], killedNode: string, killMs: number): number {
   return chats.filter(
@@ -183,4 +185,18 @@ export interface TargetCheck {
 
 export function atMost(value: number | null, limit: number, describe = `<= ${limit}`): TargetCheck {
   return { target: describe, value, met: value !== null && value <= limit };
+}
+
+/** Chats by the second they ended in, so the report shows when failures happened. */
+export function perSecond(
+  chats: readonly Judged[],
+): { second: number; ok: number; failed: number; truncated: number }[] {
+  const seconds = new Map<number, { second: number; ok: number; failed: number; truncated: number }>();
+  for (const chat of chats) {
+    const second = Math.floor(chat.endMs / 1000);
+    const bucket = seconds.get(second) ?? { second, ok: 0, failed: 0, truncated: 0 };
+    bucket[chat.verdict.kind]++;
+    seconds.set(second, bucket);
+  }
+  return [...seconds.values()].sort((a, b) => a.second - b.second);
 }

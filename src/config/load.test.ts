@@ -25,7 +25,12 @@ function errorOf(run: () => unknown): ConfigError {
 describe("loadConfig", () => {
   it("gives working defaults with no file, no env and no flags: the local Ollama", () => {
     const config = loadConfig({ env: {}, cwd: dirWith() });
-    expect(config.server).toEqual({ host: "127.0.0.1", port: 8000, bodyLimit: 32 * 1024 * 1024 });
+    expect(config.server).toEqual({
+      host: "127.0.0.1",
+      port: 8000,
+      bodyLimit: 32 * 1024 * 1024,
+      drainTimeoutMs: 30_000,
+    });
     expect(config.nodes).toEqual([
       { url: "http://127.0.0.1:11434", name: "127.0.0.1:11434", tags: [], weight: 1 },
     ]);

@@ -3,12 +3,17 @@
  * empty hydra.yaml (or none) is a working configuration.
  */
 import { z } from "zod";
+import { rateLimitConfigSchema } from "../gateway/rate-limit/config.js";
+import { admissionConfigSchema } from "../pool/admission/config.js";
+import { healthConfigSchema } from "../pool/health/config.js";
 
 export const nodeConfigSchema = z.strictObject({
   url: z.string().min(1),
   name: z.string().min(1).optional(),
   tags: z.array(z.string()).default([]),
   weight: z.number().positive().default(1),
+  /** Requests the node runs at once (its OLLAMA_NUM_PARALLEL); more wait in the gateway's queue. */
+  slots: z.number().int().positive().optional(),
 });
 
 export const serverConfigSchema = z.strictObject({
@@ -20,6 +25,8 @@ export const serverConfigSchema = z.strictObject({
     .int()
     .positive()
     .default(32 * 1024 * 1024),
+  /** On SIGTERM/SIGINT, how long requests in flight may run before they are cancelled. */
+  drainTimeoutMs: z.number().int().nonnegative().default(30_000),
 });
 
 export const upstreamConfigSchema = z.strictObject({
@@ -68,6 +75,9 @@ export const hydraConfigSchema = z.strictObject({
   upstream: upstreamConfigSchema.default(upstreamConfigSchema.parse({})),
   inventory: inventoryConfigSchema.default(inventoryConfigSchema.parse({})),
   retry: retryConfigSchema.default(retryConfigSchema.parse({})),
+  health: healthConfigSchema.default(healthConfigSchema.parse({})),
+  admission: admissionConfigSchema.default(admissionConfigSchema.parse({})),
+  rateLimits: rateLimitConfigSchema.default(rateLimitConfigSchema.parse({})),
   /** When no node can serve a model: `{model: [other, ...]}`. */
   fallbacks: modelChainsSchema,
   /** When a prompt does not fit a model's context: `{model: [bigger-context model, ...]}`. */

@@ -7,16 +7,20 @@
 import type { FastifyBaseLogger, FastifyReply } from "fastify";
 import type { HydraConfig } from "../config/schema.js";
 import { ModelNotFoundError, NoNodeAvailableError, UpstreamError } from "../errors.js";
+import { PRIORITY_HEADER, parsePriority } from "../pool/admission/priority.js";
 import type { PoolNode } from "../pool/node.js";
 import type { Dispatch, NodePool } from "../pool/pool.js";
 import type { GenerationStats } from "../protocol/ollama/types.js";
 import type { GatewayMetrics } from "./metrics.js";
+import { bearerKeyOf } from "./rate-limit/hook.js";
+import type { RateLimiter } from "./rate-limit/limiter.js";
 
 export interface GatewayContext {
   pool: NodePool;
   metrics: GatewayMetrics;
   log: FastifyBaseLogger;
   config: HydraConfig;
+  limiter: RateLimiter;
 }
 
 export interface ExchangeRequest {
@@ -45,6 +49,8 @@ export class Exchange {
   readonly #startedAtEpoch: number;
   readonly #abort: AbortController;
   readonly #brokenNodes = new Set<string>();
+  readonly #apiKey: string | undefined;
+  readonly #priority: number;
   #firstTokenSeen = false;
   #completed = false;
 
@@ -53,7 +59,13 @@ export class Exchange {
     request: ExchangeRequest,
     dispatch: Dispatch,
     model: string,
-    timing: { startedAt: number; startedAtEpoch: number; abort: AbortController },
+    timing: {
+      startedAt: number;
+      startedAtEpoch: number;
+      abort: AbortController;
+      priority: number;
+      apiKey: string | undefined;
+    },
   ) {
     this.#ctx = ctx;
     this.#request = request;
@@ -62,6 +74,8 @@ export class Exchange {
     this.#startedAt = timing.startedAt;
     this.#startedAtEpoch = timing.startedAtEpoch;
     this.#abort = timing.abort;
+    this.#priority = timing.priority;
+    this.#apiKey = timing.apiKey;
   }
 
   static async open(ctx: GatewayContext, request: ExchangeRequest, reply: FastifyReply): Promise<Exchange> {
@@ -69,10 +83,20 @@ export class Exchange {
     reply.raw.once("close", () => {
       if (!reply.raw.writableFinished) timing.abort.abort();
     });
-    const { dispatch, model } = await dispatchWithFallbacks(ctx, request, timing);
+    const header = reply.request.headers[PRIORITY_HEADER];
+    const priority = parsePriority(
+      Array.isArray(header) ? header[0] : header,
+      undefined,
+      ctx.config.admission.defaultPriority,
+    );
+    const { dispatch, model } = await dispatchWithFallbacks(ctx, request, { ...timing, priority });
     reply.header("x-hydra-node", dispatch.node.name);
     if (model !== request.model) reply.header("x-hydra-model", model);
-    return new Exchange(ctx, request, dispatch, model, timing);
+    return new Exchange(ctx, request, dispatch, model, {
+      ...timing,
+      priority,
+      apiKey: bearerKeyOf(reply.request),
+    });
   }
 
   get dispatch(): Dispatch {
@@ -125,7 +149,7 @@ export class Exchange {
     this.#dispatch = await this.#ctx.pool.dispatch(
       this.model,
       { method: "POST", path: this.#request.path, body, signal: this.#abort.signal },
-      { exclude: this.#brokenNodes, startedAt: this.#startedAtEpoch },
+      { exclude: this.#brokenNodes, startedAt: this.#startedAtEpoch, priority: this.#priority },
     );
     this.legs++;
   }
@@ -144,6 +168,7 @@ export class Exchange {
     this.#ctx.metrics.recordRequest({ route, model, node: this.node.name, status: finalStatus, seconds });
     if (stats) {
       this.#ctx.metrics.recordGeneration(model, this.node.name, stats);
+      this.#ctx.limiter.recordTokens(this.#apiKey, (stats.prompt_eval_count ?? 0) + (stats.eval_count ?? 0));
       if (finalStatus === 200) this.node.noteLoaded(model);
     }
     const fields = {
@@ -172,7 +197,7 @@ export class Exchange {
 async function dispatchWithFallbacks(
   ctx: GatewayContext,
   request: ExchangeRequest,
-  timing: { startedAtEpoch: number; abort: AbortController },
+  timing: { startedAtEpoch: number; abort: AbortController; priority: number },
 ): Promise<{ dispatch: Dispatch; model: string }> {
   const { fallbacks, contextWindowFallbacks } = ctx.config;
   let model = request.model;
@@ -185,7 +210,7 @@ async function dispatchWithFallbacks(
       const dispatch = await ctx.pool.dispatch(
         model,
         { method: "POST", path: request.path, body, rawBody, signal: timing.abort.signal },
-        { startedAt: timing.startedAtEpoch },
+        { startedAt: timing.startedAtEpoch, priority: timing.priority },
       );
       return { dispatch, model };
     } catch (error) {

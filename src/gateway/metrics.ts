@@ -86,11 +86,32 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: "hydra_node_up",
-      help: "1 when the node answered its last check, else 0",
+      help: "1 when the node takes traffic (inventory known, breaker closed or probing), else 0",
       labelNames: ["node"],
       registers,
       collect() {
-        for (const node of pool.nodes) this.set({ node: node.name }, node.healthy ? 1 : 0);
+        for (const node of pool.nodes) this.set({ node: node.name }, pool.usable(node) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "hydra_node_breaker_state",
+      help: "Circuit breaker of each node: 1 for its current state (closed, open, half-open)",
+      labelNames: ["node", "state"],
+      registers,
+      collect() {
+        for (const node of pool.nodes) {
+          const state = pool.health.state(node.name)?.breaker ?? "closed";
+          for (const candidate of ["closed", "open", "half-open"])
+            this.set({ node: node.name, state: candidate }, candidate === state ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: "hydra_queue_depth",
+      help: "Requests waiting in the gateway for a node slot",
+      registers,
+      collect() {
+        this.set(pool.admission.snapshot().queue.depth);
       },
     });
     new Gauge({

@@ -2,7 +2,7 @@
  * Assembles the gateway: one Fastify server with the Ollama, OpenAI and Hydra APIs
  * as separate plugins over one node pool.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import pino, { type Logger } from "pino";
 import type { HydraConfig } from "../config/schema.js";
 import { type BackendFactory, NodePool } from "../pool/pool.js";
@@ -11,6 +11,8 @@ import { registerJsonBodyParser } from "./body.js";
 import type { GatewayContext } from "./exchange.js";
 import { installErrorHandler } from "./http-errors.js";
 import { GatewayMetrics } from "./metrics.js";
+import { bearerKeyOf, installRateLimits } from "./rate-limit/hook.js";
+import { RateLimiter } from "./rate-limit/limiter.js";
 import { ollamaApiRoutes } from "./routes/ollama-api.js";
 import { ollamaModelRoutes } from "./routes/ollama-models.js";
 import { openaiApiRoutes } from "./routes/openai-api.js";
@@ -36,25 +38,31 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     nodes: config.nodes,
     upstream: config.upstream,
     retry: config.retry,
+    health: config.health,
+    admission: config.admission,
     inventory: config.inventory,
     ...(options.backendFactory ? { backendFactory: options.backendFactory } : {}),
   });
   const metrics = new GatewayMetrics(pool);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One log line per request comes from the exchange, with node and model; Fastify's own would repeat it.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.server.bodyLimit,
     // Generations can run for minutes; a client's keep-alive connection must not be cut under it.
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
   });
-  const ctx: GatewayContext = { pool, metrics, log: app.log, config };
+  const limiter = new RateLimiter(config.rateLimits);
+  const ctx: GatewayContext = { pool, metrics, log: app.log, config, limiter };
 
   pool.on("node-health", (change) => app.log.info(change, `node ${change.node} is ${change.to}`));
   registerJsonBodyParser(app);
   installErrorHandler(app, config.server.bodyLimit);
   installAuth(app, config.auth.keys);
+  // After auth, so that an invalid key is refused before it gets a budget of its own.
+  installRateLimits(app, limiter, bearerKeyOf);
   for (const routes of [opsRoutes, ollamaApiRoutes, ollamaModelRoutes, openaiApiRoutes]) {
     app.register(async (scope) => routes(scope, ctx));
   }

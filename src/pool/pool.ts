@@ -9,9 +9,12 @@ import { ModelNotFoundError, NoNodeAvailableError, UpstreamError } from "../erro
 import { errorMessageOf } from "../protocol/ollama/error-body.js";
 import { modelKey } from "../protocol/ollama/model-name.js";
 import type { PsModel, TagModel } from "../protocol/ollama/types.js";
+import { AdmissionController } from "./admission/controller.js";
 import type { NodeBackend, UpstreamRequest, UpstreamResponse } from "./backend/backend.js";
 import { OllamaBackend } from "./backend/ollama-backend.js";
-import { describeFailure, refreshInventory } from "./inventory.js";
+import { HealthMonitor } from "./health/monitor.js";
+import type { Outcome } from "./health/outcome.js";
+import { refreshInventory } from "./inventory.js";
 import { type NodeHealth, PoolNode } from "./node.js";
 import { backoffDelayMs } from "./retry/backoff.js";
 import { classifyError, classifyStatus, type Failure, type FailureKind } from "./retry/classify.js";
@@ -28,6 +31,8 @@ export interface PoolEvents {
 export interface DispatchOptions {
   /** Nodes not to use, e.g. the one that just broke a stream. */
   exclude?: ReadonlySet<string>;
+  /** 1 (lowest) to 10 (highest): who gets a node's free slot first when requests wait. */
+  priority?: number;
   /** When the client's request arrived (Date.now()), for the retry budget. */
   startedAt?: number;
 }
@@ -44,6 +49,8 @@ export type BackendFactory = (url: string) => NodeBackend;
 export interface PoolOptions {
   nodes: HydraConfig["nodes"];
   retry: HydraConfig["retry"];
+  health: HydraConfig["health"];
+  admission: HydraConfig["admission"];
   upstream: HydraConfig["upstream"];
   inventory: HydraConfig["inventory"];
   backendFactory?: BackendFactory;
@@ -57,6 +64,10 @@ const MISS_REFRESH_INTERVAL_MS = 1_000;
 
 export class NodePool extends EventEmitter<PoolEvents> {
   readonly nodes: readonly PoolNode[];
+  /** Circuit breakers, outlier ejection and active checks: which nodes may take traffic. */
+  readonly health: HealthMonitor;
+  /** Per-node slots and the priority queue for requests that wait for one. */
+  readonly admission: AdmissionController;
   readonly #options: PoolOptions;
   #timer: NodeJS.Timeout | undefined;
   #initialRefresh: Promise<void> | undefined;
@@ -71,6 +82,24 @@ export class NodePool extends EventEmitter<PoolEvents> {
     this.nodes = options.nodes.map(
       (config) => new PoolNode({ ...config, name: config.name ?? config.url }, factory(config.url)),
     );
+    this.health = new HealthMonitor({
+      nodes: this.nodes.map(({ name, url }) => ({ name, url })),
+      config: options.health,
+    });
+    this.admission = new AdmissionController({ config: options.admission });
+    for (const [index, node] of this.nodes.entries()) {
+      this.admission.setSlots(node.name, options.nodes[index]?.slots ?? options.admission.defaultSlots);
+    }
+    // A node back in rotation may have restarted with other models: read its inventory at once.
+    this.health.on("change", (change) => {
+      const node = this.node(change.node);
+      if (node !== undefined && change.to === "closed") void this.refresh(node);
+    });
+  }
+
+  /** May the node take a request now: its inventory is known and its breaker lets traffic through. */
+  usable(node: PoolNode): boolean {
+    return node.lastSeenAt !== undefined && this.health.isAvailable(node.name);
   }
 
   /**
@@ -82,8 +111,11 @@ export class NodePool extends EventEmitter<PoolEvents> {
       this.#ready = true;
     });
     const interval = this.#options.inventory.refreshIntervalMs;
-    this.#timer ??= setInterval(() => void this.refreshAll(), interval);
-    this.#timer.unref();
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => void this.refreshAll(), interval);
+      this.#timer.unref();
+      this.health.start();
+    }
     return this.#initialRefresh;
   }
 
@@ -94,6 +126,8 @@ export class NodePool extends EventEmitter<PoolEvents> {
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.admission.close();
+    await this.health.stop();
     await Promise.all(this.nodes.map((node) => node.backend.close()));
   }
 
@@ -134,7 +168,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
     if (!this.nodes.some((node) => node.hasModel(model))) throw new ModelNotFoundError(model);
     const holders = this.nodes.filter((node) => node.hasModel(model));
     throw new NoNodeAvailableError(
-      `every node with model "${model}" is down (${holders.map((n) => `${n.name}: ${n.lastError ?? n.health}`).join("; ")}); retry shortly or check the nodes with 'hydra nodes'`,
+      `every node with model "${model}" is out of rotation (${holders.map((n) => `${n.name}: ${this.health.state(n.name)?.lastError ?? n.lastError ?? n.health}`).join("; ")}); retry shortly or check the nodes with 'hydra nodes'`,
       { retryAfterSeconds: 1 },
     );
   }
@@ -169,8 +203,15 @@ export class NodePool extends EventEmitter<PoolEvents> {
     let last: { node: string; failure: Failure } | undefined;
     for (let attempt = 0; attempt < retry.maxAttempts; attempt++) {
       if (attempt > 0 && Date.now() - startedAt >= retry.budgetMs) break;
-      const node = await this.#choose(model, excluded, tries, failures);
-      if (node === undefined) break;
+      const candidates = await this.#candidates(model, excluded, tries, failures);
+      if (candidates.length === 0) break;
+      const slot = await this.admission.admit({
+        candidates: candidates.map((node) => node.name),
+        priority: options.priority ?? this.#options.admission.defaultPriority,
+        deadline: startedAt + retry.budgetMs,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+      const node = this.node(slot.node) as PoolNode;
       const previousTries = tries.get(node.name) ?? 0;
       tries.set(node.name, previousTries + 1);
       if (previousTries > 0) {
@@ -180,19 +221,33 @@ export class NodePool extends EventEmitter<PoolEvents> {
           maxMs: retry.maxDelayMs,
           retryAfterMs: last?.failure.retryAfterMs,
         });
-        await sleep(Math.min(delay, Math.max(0, retry.budgetMs - (Date.now() - startedAt))), undefined, {
-          signal: request.signal,
-        });
+        const budgetLeft = Math.max(0, retry.budgetMs - (Date.now() - startedAt));
+        await sleep(Math.min(delay, budgetLeft), undefined, { signal: request.signal }).catch(
+          (error: unknown) => {
+            slot.release();
+            throw error;
+          },
+        );
       }
-      const release = this.#takeSlot(node);
+      if (!this.health.tryAcquireProbe(node.name)) {
+        // The node was ejected while this request waited for its slot: try again elsewhere.
+        slot.release();
+        continue;
+      }
+      const release = this.#takeSlot(node, slot.release);
       const outcome = await this.#attempt(node, request);
-      if ("response" in outcome) return { node, response: outcome.response, release };
+      if ("response" in outcome) {
+        this.health.report(node.name, "success");
+        return { node, response: outcome.response, release };
+      }
       release();
       const { failure } = outcome;
-      if (!failure.retryable) {
-        if (failure.kind === "aborted") throw outcome.error;
-        throw upstreamError(node.name, failure);
+      if (failure.kind === "aborted") {
+        this.health.releaseProbe(node.name);
+        throw outcome.error;
       }
+      this.health.report(node.name, healthOutcome(failure));
+      if (!failure.retryable) throw upstreamError(node.name, failure);
       last = { node: node.name, failure };
       failures.push(`${node.name}: ${failure.message}`);
       this.#noteFailure(node, failure);
@@ -208,35 +263,41 @@ export class NodePool extends EventEmitter<PoolEvents> {
     });
   }
 
-  /** The best node for the next attempt: one not tried yet if any, else the best already tried. */
-  async #choose(
+  /** Nodes for the next attempt, best first: those not tried yet, then those already tried. */
+  async #candidates(
     model: string,
     excluded: ReadonlySet<string>,
     tries: ReadonlyMap<string, number>,
     failures: string[],
-  ): Promise<PoolNode | undefined> {
+  ): Promise<PoolNode[]> {
     let ranking = this.#ready ? this.#rankNow(model) : [];
     if (ranking.length === 0) {
       try {
         ranking = await this.rank(model);
       } catch (error) {
-        // After failed attempts, "every node is down" is what those attempts caused: report them instead.
-        if (failures.length > 0 && error instanceof NoNodeAvailableError) return undefined;
+        // After failed attempts, "every node is out" is what those attempts caused: report them instead.
+        if (failures.length > 0 && error instanceof NoNodeAvailableError) return [];
         throw error;
       }
     }
     const usable = ranking.filter((candidate) => !excluded.has(candidate.name));
-    const choice = usable.find((candidate) => !tries.has(candidate.name)) ?? usable[0];
-    return choice === undefined ? undefined : this.node(choice.name);
+    const ordered = [
+      ...usable.filter((candidate) => !tries.has(candidate.name)),
+      ...usable.filter((candidate) => tries.has(candidate.name)),
+    ];
+    return ordered
+      .map((candidate) => this.node(candidate.name))
+      .filter((node): node is PoolNode => node !== undefined);
   }
 
-  #takeSlot(node: PoolNode): () => void {
+  #takeSlot(node: PoolNode, releaseSlot: () => void): () => void {
     node.inFlight++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
       node.inFlight--;
+      releaseSlot();
     };
   }
 
@@ -256,10 +317,10 @@ export class NodePool extends EventEmitter<PoolEvents> {
     return { failure: classifyStatus(response.status, message, response.headers["retry-after"]) };
   }
 
-  /** A node broke a stream after it had started answering: out of rotation until it answers again. */
+  /** A node broke a stream it had started answering: its breaker hears of it. */
   noteBrokenStream(node: PoolNode, reason: string): void {
     this.emit("stream-broken", { node: node.name, message: reason });
-    this.markDown(node, reason);
+    this.health.report(node.name, { kind: "stall", error: reason });
   }
 
   #noteFailure(node: PoolNode, failure: Failure): void {
@@ -269,7 +330,6 @@ export class NodePool extends EventEmitter<PoolEvents> {
       status: failure.status,
       message: failure.message,
     });
-    if (failure.kind === "connect") this.markDown(node, failure.message);
     if (failure.kind === "model_not_found") void this.refresh(node);
   }
 
@@ -278,7 +338,8 @@ export class NodePool extends EventEmitter<PoolEvents> {
     try {
       return await node.backend.request(request);
     } catch (error) {
-      if (!request.signal?.aborted) this.markDown(node, describeFailure(error));
+      if (!request.signal?.aborted)
+        this.health.report(node.name, { kind: "connect", error: (error as Error).message });
       throw error;
     }
   }
@@ -323,4 +384,25 @@ function upstreamError(node: string, failure: Failure): UpstreamError {
       ? {}
       : { retryAfterSeconds: Math.ceil(failure.retryAfterMs / 1000) }),
   });
+}
+
+/** What a failed attempt says about the node's health (a request the node rightly refused says it is fine). */
+function healthOutcome(failure: Failure): Outcome {
+  const retryAfterS = failure.retryAfterMs === undefined ? undefined : failure.retryAfterMs / 1000;
+  switch (failure.kind) {
+    case "connect":
+      return { kind: "connect", error: failure.message };
+    case "timeout":
+      return { kind: "timeout", error: failure.message };
+    case "server":
+      return { kind: "http5xx", error: failure.message };
+    case "overloaded":
+      return {
+        kind: failure.status === 429 ? "http429" : "http503",
+        error: failure.message,
+        ...(retryAfterS === undefined ? {} : { retryAfterS }),
+      };
+    default:
+      return { kind: "success" };
+  }
 }

@@ -7,7 +7,13 @@ import type { GatewayContext } from "../exchange.js";
 export interface NodeView {
   name: string;
   url: string;
+  /** up · degraded · ejected · probing · unknown (no inventory yet) */
   health: string;
+  breaker: "closed" | "open" | "half-open";
+  ejections: number;
+  /** 0-1: recent 429/503 answers. */
+  penalty: number;
+  slots: { total: number; busy: number };
   lastError: string | null;
   lastSeenAt: string | null;
   version: string | null;
@@ -22,7 +28,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: GatewayContext): Prom
   app.get("/", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("Ollama is running"));
 
   app.get("/health", async (_request, reply) => {
-    const up = ctx.pool.nodes.filter((node) => node.healthy).length;
+    const up = ctx.pool.nodes.filter((node) => ctx.pool.usable(node)).length;
     const total = ctx.pool.nodes.length;
     return reply
       .code(up > 0 ? 200 : 503)
@@ -34,15 +40,21 @@ export async function opsRoutes(app: FastifyInstance, ctx: GatewayContext): Prom
     return reply.type(ctx.metrics.registry.contentType).send(text);
   });
 
-  app.get("/v1/hydra/nodes", async () => ({ nodes: ctx.pool.nodes.map(nodeView) }));
+  app.get("/v1/hydra/nodes", async () => ({ nodes: ctx.pool.nodes.map((node) => nodeView(ctx, node)) }));
 }
 
-function nodeView(node: GatewayContext["pool"]["nodes"][number]): NodeView {
+function nodeView(ctx: GatewayContext, node: GatewayContext["pool"]["nodes"][number]): NodeView {
+  const health = ctx.pool.health.state(node.name);
+  const slots = ctx.pool.admission.snapshot().nodes.find((entry) => entry.node === node.name);
   return {
     name: node.name,
     url: node.url,
-    health: node.health,
-    lastError: node.lastError ?? null,
+    health: healthWord(node.lastSeenAt !== undefined, health?.status),
+    breaker: health?.breaker ?? "closed",
+    ejections: health?.totalEjections ?? 0,
+    penalty: Math.round((health?.penalty ?? 0) * 100) / 100,
+    slots: { total: slots?.slots ?? 0, busy: slots?.busy ?? 0 },
+    lastError: health?.lastError ?? node.lastError ?? null,
     lastSeenAt: node.lastSeenAt === undefined ? null : new Date(node.lastSeenAt).toISOString(),
     version: node.version ?? null,
     tags: node.tags,
@@ -54,4 +66,11 @@ function nodeView(node: GatewayContext["pool"]["nodes"][number]): NodeView {
       size: model.size,
     })),
   };
+}
+
+function healthWord(inventoryKnown: boolean, status: string | undefined): string {
+  if (status === "open") return "ejected";
+  if (status === "half-open") return "probing";
+  if (status === "degraded") return "degraded";
+  return inventoryKnown ? "up" : "unknown";
 }

@@ -57,4 +57,13 @@ describe("rankNodes", () => {
     const [first] = rankNodes([node("a", { modelLoaded: true, inFlight: 2 })], 0);
     expect(first?.reason).toBe("model loaded, 2 in flight (weight 1)");
   });
+
+  it("ranks a node with an overload penalty behind an equal clean one, but before a much busier one", () => {
+    const ranked = rankNodes(
+      [node("penalized", { penalty: 0.5 }), node("clean"), node("busy", { inFlight: 3 })],
+      0,
+    );
+    expect(ranked.map((r) => r.name)).toEqual(["clean", "penalized", "busy"]);
+    expect(ranked[1]?.reason).toContain("overload penalty 0.50");
+  });
 });
