@@ -84,6 +84,13 @@ export class UpstreamError extends HydraError {
   }
 }
 
+/** The gateway is draining: it finishes what it has and takes nothing new. */
+export class ShuttingDownError extends HydraError {
+  constructor(message = "the gateway is shutting down; retry on another gateway or in a moment") {
+    super("HYDRA_ERR_SHUTTING_DOWN", 503, message, { retryAfterSeconds: 1 });
+  }
+}
+
 /** The configuration file, environment or flags hold a value Hydra cannot use. */
 export class ConfigError extends HydraError {
   constructor(message: string) {

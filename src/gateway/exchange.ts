@@ -6,16 +6,21 @@
  */
 import type { FastifyBaseLogger, FastifyReply } from "fastify";
 import type { HydraConfig } from "../config/schema.js";
-import { ModelNotFoundError, NoNodeAvailableError, UpstreamError } from "../errors.js";
+import { ModelNotFoundError, NoNodeAvailableError, ShuttingDownError, UpstreamError } from "../errors.js";
 import { PRIORITY_HEADER, parsePriority } from "../pool/admission/priority.js";
 import type { PoolNode } from "../pool/node.js";
 import type { Dispatch, NodePool } from "../pool/pool.js";
 import type { GenerationStats } from "../protocol/ollama/types.js";
+import type { InFlightRequests, Ticket } from "./in-flight.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { bearerKeyOf } from "./rate-limit/hook.js";
 import type { RateLimiter } from "./rate-limit/limiter.js";
 
 export interface GatewayContext {
+  /** Requests in progress, so that a drain can wait for them and stop the ones that outlive it. */
+  inFlight: InFlightRequests;
+  /** Set by a drain: readiness says 503 and no new request starts. */
+  draining: boolean;
   pool: NodePool;
   metrics: GatewayMetrics;
   log: FastifyBaseLogger;
@@ -47,7 +52,7 @@ export class Exchange {
   readonly #request: ExchangeRequest;
   readonly #startedAt: number;
   readonly #startedAtEpoch: number;
-  readonly #abort: AbortController;
+  readonly #ticket: Ticket;
   readonly #brokenNodes = new Set<string>();
   readonly #apiKey: string | undefined;
   readonly #priority: number;
@@ -62,7 +67,7 @@ export class Exchange {
     timing: {
       startedAt: number;
       startedAtEpoch: number;
-      abort: AbortController;
+      ticket: Ticket;
       priority: number;
       apiKey: string | undefined;
     },
@@ -73,30 +78,35 @@ export class Exchange {
     this.model = model;
     this.#startedAt = timing.startedAt;
     this.#startedAtEpoch = timing.startedAtEpoch;
-    this.#abort = timing.abort;
+    this.#ticket = timing.ticket;
     this.#priority = timing.priority;
     this.#apiKey = timing.apiKey;
   }
 
   static async open(ctx: GatewayContext, request: ExchangeRequest, reply: FastifyReply): Promise<Exchange> {
-    const timing = { startedAt: performance.now(), startedAtEpoch: Date.now(), abort: new AbortController() };
+    const ticket = ctx.inFlight.open();
+    const timing = { startedAt: performance.now(), startedAtEpoch: Date.now(), ticket };
     reply.raw.once("close", () => {
-      if (!reply.raw.writableFinished) timing.abort.abort();
+      if (!reply.raw.writableFinished) ticket.abort.abort();
     });
-    const header = reply.request.headers[PRIORITY_HEADER];
-    const priority = parsePriority(
-      Array.isArray(header) ? header[0] : header,
-      undefined,
-      ctx.config.admission.defaultPriority,
-    );
-    const { dispatch, model } = await dispatchWithFallbacks(ctx, request, { ...timing, priority });
-    reply.header("x-hydra-node", dispatch.node.name);
-    if (model !== request.model) reply.header("x-hydra-model", model);
-    return new Exchange(ctx, request, dispatch, model, {
-      ...timing,
-      priority,
-      apiKey: bearerKeyOf(reply.request),
-    });
+    try {
+      const header = reply.request.headers[PRIORITY_HEADER];
+      const fallback = ctx.config.admission.defaultPriority;
+      const priority = parsePriority(Array.isArray(header) ? header[0] : header, undefined, fallback);
+      const { dispatch, model } = await dispatchWithFallbacks(ctx, request, { ...timing, priority });
+      reply.header("x-hydra-node", dispatch.node.name);
+      if (model !== request.model) reply.header("x-hydra-model", model);
+      return new Exchange(ctx, request, dispatch, model, {
+        ...timing,
+        priority,
+        apiKey: bearerKeyOf(reply.request),
+      });
+    } catch (error) {
+      ctx.inFlight.close(ticket);
+      if (ticket.stopReason !== undefined)
+        throw new ShuttingDownError(`${ticket.stopReason}; retry the request`);
+      throw error;
+    }
   }
 
   get dispatch(): Dispatch {
@@ -111,8 +121,14 @@ export class Exchange {
     return this.#request.path;
   }
 
+  /** The client went away (as opposed to the gateway stopping the exchange). */
   get clientGone(): boolean {
-    return this.#abort.signal.aborted;
+    return this.#ticket.abort.signal.aborted && this.#ticket.stopReason === undefined;
+  }
+
+  /** Why the gateway stopped this exchange (a drain that ran out of time), if it did. */
+  get stopReason(): string | undefined {
+    return this.#ticket.stopReason;
   }
 
   /** Milliseconds since the request arrived. */
@@ -148,7 +164,7 @@ export class Exchange {
     this.#ctx.metrics.recordFailover(this.model, this.node.name, "mid_stream");
     this.#dispatch = await this.#ctx.pool.dispatch(
       this.model,
-      { method: "POST", path: this.#request.path, body, signal: this.#abort.signal },
+      { method: "POST", path: this.#request.path, body, signal: this.#ticket.abort.signal },
       { exclude: this.#brokenNodes, startedAt: this.#startedAtEpoch, priority: this.#priority },
     );
     this.legs++;
@@ -158,9 +174,10 @@ export class Exchange {
   complete(status: number, stats?: Partial<GenerationStats>, error?: string): void {
     if (this.#completed) return;
     this.#completed = true;
-    const clientGone = this.#abort.signal.aborted;
+    this.#ctx.inFlight.close(this.#ticket);
+    const clientGone = this.clientGone;
     this.#dispatch.release();
-    if (!clientGone && status !== 200) this.#abort.abort();
+    if (!clientGone && status !== 200) this.#ticket.abort.abort();
     const seconds = this.elapsedMs / 1000;
     const { route } = this.#request;
     const model = this.model;
@@ -185,7 +202,7 @@ export class Exchange {
 
   /** Stops the upstream request; used when the client is gone or the relay gives up. */
   cancel(): void {
-    this.#abort.abort();
+    this.#ticket.abort.abort();
   }
 }
 
@@ -197,7 +214,7 @@ export class Exchange {
 async function dispatchWithFallbacks(
   ctx: GatewayContext,
   request: ExchangeRequest,
-  timing: { startedAtEpoch: number; abort: AbortController; priority: number },
+  timing: { startedAtEpoch: number; ticket: Ticket; priority: number },
 ): Promise<{ dispatch: Dispatch; model: string }> {
   const { fallbacks, contextWindowFallbacks } = ctx.config;
   let model = request.model;
@@ -209,7 +226,7 @@ async function dispatchWithFallbacks(
       const rawBody = model === request.model && request.body === undefined ? request.rawBody : undefined;
       const dispatch = await ctx.pool.dispatch(
         model,
-        { method: "POST", path: request.path, body, rawBody, signal: timing.abort.signal },
+        { method: "POST", path: request.path, body, rawBody, signal: timing.ticket.abort.signal },
         { startedAt: timing.startedAtEpoch, priority: timing.priority },
       );
       return { dispatch, model };

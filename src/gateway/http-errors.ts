@@ -25,8 +25,15 @@ export function installErrorHandler(app: FastifyInstance, bodyLimit: number): vo
         .code(500)
         .send(errorBody(request.url, 500, `internal error: ${error.message}`, "HYDRA_ERR_INTERNAL"));
     }
-    if (hydraError.retryAfterSeconds !== undefined)
+    if (hydraError.status >= 500) {
+      request.log.warn(
+        { url: request.url, code: hydraError.code, err: hydraError.message },
+        "request failed",
+      );
+    }
+    if (hydraError.retryAfterSeconds !== undefined) {
       reply.header("retry-after", String(hydraError.retryAfterSeconds));
+    }
     if (hydraError instanceof UpstreamError) reply.header("x-hydra-node", hydraError.node);
     return reply
       .code(hydraError.status)

@@ -2,14 +2,18 @@
  * Assembles the gateway: one Fastify server with the Ollama, OpenAI and Hydra APIs
  * as separate plugins over one node pool.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import pino, { type Logger } from "pino";
 import type { HydraConfig } from "../config/schema.js";
+import { ShuttingDownError } from "../errors.js";
 import { type BackendFactory, NodePool } from "../pool/pool.js";
 import { installAuth } from "./auth.js";
 import { registerJsonBodyParser } from "./body.js";
 import type { GatewayContext } from "./exchange.js";
 import { installErrorHandler } from "./http-errors.js";
+import { InFlightRequests } from "./in-flight.js";
 import { GatewayMetrics } from "./metrics.js";
 import { bearerKeyOf, installRateLimits } from "./rate-limit/hook.js";
 import { RateLimiter } from "./rate-limit/limiter.js";
@@ -27,6 +31,12 @@ export interface Gateway {
   app: FastifyInstance;
   pool: NodePool;
   metrics: GatewayMetrics;
+  /**
+   * Graceful shutdown: readiness (/health) turns 503 and new requests are refused at
+   * once; requests in flight may finish within `timeoutMs`, then the rest end with an
+   * explicit error. Resolves when everything is closed.
+   */
+  drain(timeoutMs?: number): Promise<{ completed: number; stopped: number }>;
   /** Listens and reads the nodes' inventories; resolves to the base URL once both are done. */
   start(): Promise<string>;
   close(): Promise<void>;
@@ -55,11 +65,23 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     return503OnClosing: true,
   });
   const limiter = new RateLimiter(config.rateLimits);
-  const ctx: GatewayContext = { pool, metrics, log: app.log, config, limiter };
+  const ctx: GatewayContext = {
+    pool,
+    metrics,
+    log: app.log,
+    config,
+    limiter,
+    inFlight: new InFlightRequests(),
+    draining: false,
+  };
 
   pool.on("node-health", (change) => app.log.info(change, `node ${change.node} is ${change.to}`));
   registerJsonBodyParser(app);
   installErrorHandler(app, config.server.bodyLimit);
+  app.addHook("onRequest", async (request) => {
+    // Draining: liveness and readiness still answer (readiness says 503), nothing new starts.
+    if (ctx.draining && request.url !== "/" && request.url !== "/health") throw new ShuttingDownError();
+  });
   installAuth(app, config.auth.keys);
   // After auth, so that an invalid key is refused before it gets a budget of its own.
   installRateLimits(app, limiter, bearerKeyOf);
@@ -78,6 +100,28 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
         pool.start(),
       ]);
       return url;
+    },
+    async drain(timeoutMs = config.server.drainTimeoutMs) {
+      ctx.draining = true;
+      const inFlight = ctx.inFlight.size;
+      const outcome = await Promise.race([
+        ctx.inFlight.whenIdle().then(() => "idle" as const),
+        sleep(timeoutMs, "timeout" as const, { ref: false }),
+      ]);
+      let stopped = 0;
+      if (outcome === "timeout") {
+        stopped = ctx.inFlight.stopAll(
+          `the gateway is shutting down and its drain time (${timeoutMs} ms) is over`,
+        );
+        await ctx.inFlight.whenIdle();
+      }
+      // Only idle keep-alive connections are left: close them rather than wait for their clients.
+      const closing = app.close();
+      app.server.closeAllConnections();
+      await closing;
+      await pool.stop();
+      app.log.info({ inFlight, stopped }, "drained");
+      return { completed: inFlight - stopped, stopped };
     },
     async close() {
       await app.close();

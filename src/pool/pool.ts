@@ -90,10 +90,15 @@ export class NodePool extends EventEmitter<PoolEvents> {
     for (const [index, node] of this.nodes.entries()) {
       this.admission.setSlots(node.name, options.nodes[index]?.slots ?? options.admission.defaultSlots);
     }
-    // A node back in rotation may have restarted with other models: read its inventory at once.
     this.health.on("change", (change) => {
-      const node = this.node(change.node);
-      if (node !== undefined && change.to === "closed") void this.refresh(node);
+      const index = this.nodes.findIndex((node) => node.name === change.node);
+      const node = this.nodes[index];
+      if (node === undefined) return;
+      // An ejected node hands no slot to waiting requests; they go to the others.
+      const slots = options.nodes[index]?.slots ?? options.admission.defaultSlots;
+      this.admission.setSlots(node.name, change.to === "open" ? 0 : slots);
+      // A node back in rotation may have restarted with other models: read its inventory at once.
+      if (change.to === "closed") void this.refresh(node);
     });
   }
 
@@ -230,8 +235,11 @@ export class NodePool extends EventEmitter<PoolEvents> {
         );
       }
       if (!this.health.tryAcquireProbe(node.name)) {
-        // The node was ejected while this request waited for its slot: try again elsewhere.
+        // The node was ejected (or is being probed) while this request waited for its slot:
+        // that was no attempt, so choose again, within the time budget.
         slot.release();
+        tries.set(node.name, previousTries);
+        attempt--;
         continue;
       }
       const release = this.#takeSlot(node, slot.release);

@@ -45,5 +45,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   );
   // Logs are JSON on stdout; this one line is for the person (or script) who started it.
   process.stderr.write(`hydra: gateway on ${url} with ${up}/${gateway.pool.nodes.length} nodes up\n`);
-  onShutdown(() => gateway.close());
+  onShutdown(async () => {
+    const { completed, stopped } = await gateway.drain();
+    process.stderr.write(`hydra: drained (${completed} finished, ${stopped} stopped)\n`);
+  });
 }

@@ -5,6 +5,7 @@
  */
 import type { OutgoingHttpHeaders } from "node:http";
 import type { FastifyReply } from "fastify";
+import { ShuttingDownError } from "../../errors.js";
 import type { GenerationStats } from "../../protocol/ollama/types.js";
 import type { Exchange } from "../exchange.js";
 import { errorBody } from "../http-errors.js";
@@ -22,7 +23,15 @@ export async function readAnswer(
   exchange: Exchange,
   reply: FastifyReply,
 ): Promise<{ text: string; value: Record<string, unknown> } | undefined> {
-  const text = await exchange.dispatch.response.body.text();
+  let text: string;
+  try {
+    text = await exchange.dispatch.response.body.text();
+  } catch (error) {
+    exchange.complete(502, undefined, (error as Error).message);
+    if (exchange.stopReason !== undefined)
+      throw new ShuttingDownError(`${exchange.stopReason}; retry the request`);
+    throw error;
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

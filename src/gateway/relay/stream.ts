@@ -276,6 +276,11 @@ export class RelayStream {
 
   #onError(error: Error): void {
     if (this.#finished || this.#recovering) return;
+    const stopped = this.#exchange.stopReason;
+    if (stopped !== undefined) {
+      this.#giveUp(`${stopped}; the answer is incomplete`);
+      return;
+    }
     if (this.#exchange.clientGone) {
       this.#finish();
       return;
@@ -299,7 +304,7 @@ export class RelayStream {
     const body = this.#continuable
       ? continuationBody(this.#exchange.path, this.#exchange.upstreamBody(), sent)
       : undefined;
-    if (body === undefined || this.#exchange.clientGone) {
+    if (body === undefined || this.#exchange.clientGone || this.#exchange.stopReason !== undefined) {
       this.#giveUp(`${reason}; the answer is incomplete`);
       return;
     }

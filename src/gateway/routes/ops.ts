@@ -28,6 +28,8 @@ export async function opsRoutes(app: FastifyInstance, ctx: GatewayContext): Prom
   app.get("/", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("Ollama is running"));
 
   app.get("/health", async (_request, reply) => {
+    if (ctx.draining)
+      return reply.code(503).send({ status: "draining", nodes: { up: 0, total: ctx.pool.nodes.length } });
     const up = ctx.pool.nodes.filter((node) => ctx.pool.usable(node)).length;
     const total = ctx.pool.nodes.length;
     return reply

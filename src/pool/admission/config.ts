@@ -10,7 +10,7 @@ export const PRIORITY_MAX = 10;
 
 export const admissionConfigSchema = z.strictObject({
   /** Concurrent requests per node until the node's own `num_parallel` or its config says otherwise. */
-  defaultSlots: z.number().int().positive().default(4),
+  defaultSlots: z.number().int().positive().default(8),
   /** Most requests waiting for a slot across the gateway; one more gets 429. 0 turns queuing off. */
   maxQueue: z.number().int().nonnegative().default(1024),
   /** How long a request may wait for a slot when it names no deadline of its own; then 503. */

@@ -69,7 +69,7 @@ describe("parsePriority", () => {
 describe("admissionConfigSchema", () => {
   it("has a default for every key", () => {
     expect(admissionConfigSchema.parse({})).toEqual({
-      defaultSlots: 4,
+      defaultSlots: 8,
       maxQueue: 1024,
       maxWaitMs: 60_000,
       agingMs: 5_000,

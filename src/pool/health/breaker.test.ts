@@ -265,7 +265,7 @@ describe("ejection time", () => {
 
   it("computes 2^(n-1) × base, capped, even for absurd n", () => {
     expect([1, 2, 3, 7, 2_000].map((n) => ejectionMs(n, defaults))).toEqual([
-      1_000, 2_000, 4_000, 60_000, 60_000,
+      1_000, 2_000, 4_000, 5_000, 5_000,
     ]);
   });
 

@@ -12,7 +12,7 @@ describe("healthConfigSchema", () => {
       checkFailureThreshold: 1,
       failureThreshold: 3,
       baseEjectionMs: 1_000,
-      maxEjectionMs: 60_000,
+      maxEjectionMs: 5_000,
       ejectionResetMs: 60_000,
       maxEjectedShare: 0.5,
       probeLeaseMs: 30_000,

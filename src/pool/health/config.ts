@@ -41,8 +41,11 @@ export const healthConfigSchema = z
     failureThreshold: count("failureThreshold").default(3),
     /** First ejection time; it doubles with each ejection in a row. */
     baseEjectionMs: ms("baseEjectionMs").default(1_000),
-    /** Longest ejection time. */
-    maxEjectionMs: ms("maxEjectionMs").default(60_000),
+    /**
+     * Longest ejection time. Short by default: an ejected node is re-probed when it
+     * ends, so a long ejection only delays the return of a node that came back.
+     */
+    maxEjectionMs: ms("maxEjectionMs").default(5_000),
     /** A node closed this long without trouble starts again from baseEjectionMs. */
     ejectionResetMs: ms("ejectionResetMs").default(60_000),
     /** Largest share of the cluster ejected at once; one node always stays in whatever the share. */
