@@ -7,7 +7,7 @@
 import type { FastifyBaseLogger, FastifyReply } from "fastify";
 import type { HydraConfig } from "../config/schema.js";
 import { ModelNotFoundError, NoNodeAvailableError, ShuttingDownError, UpstreamError } from "../errors.js";
-import { PRIORITY_HEADER, parsePriority } from "../pool/admission/priority.js";
+import { PRIORITY_HEADER, PRIORITY_MAX, parsePriority } from "../pool/admission/priority.js";
 import type { PoolNode } from "../pool/node.js";
 import type { Dispatch, NodePool } from "../pool/pool.js";
 import type { GenerationStats } from "../protocol/ollama/types.js";
@@ -165,7 +165,8 @@ export class Exchange {
     this.#dispatch = await this.#ctx.pool.dispatch(
       this.model,
       { method: "POST", path: this.#request.path, body, signal: this.#ticket.abort.signal },
-      { exclude: this.#brokenNodes, startedAt: this.#startedAtEpoch, priority: this.#priority },
+      // A continuation already holds a client half-way through an answer: it goes first.
+      { exclude: this.#brokenNodes, startedAt: this.#startedAtEpoch, priority: PRIORITY_MAX },
     );
     this.legs++;
   }

@@ -18,6 +18,10 @@ export function errorBody(url: string, status: number, message: string, code?: s
 /** Maps anything thrown in a route to a clear 4xx/5xx; only unknown errors are logged as bugs. */
 export function installErrorHandler(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError | HydraError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.name === "AbortError" && request.raw.destroyed) {
+      // The client went away while its request waited: nobody is left to answer.
+      return reply.code(499).send();
+    }
     const hydraError = toHydraError(error, bodyLimit);
     if (hydraError === undefined) {
       request.log.error({ err: error }, "unexpected error");

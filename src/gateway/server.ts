@@ -75,7 +75,11 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     draining: false,
   };
 
-  pool.on("node-health", (change) => app.log.info(change, `node ${change.node} is ${change.to}`));
+  pool.on("node-health", (change) => app.log.info(change, `node ${change.node} inventory is ${change.to}`));
+  pool.health.on("change", (change) => {
+    const level = change.to === "open" || change.to === "degraded" ? "warn" : "info";
+    app.log[level](change, `node ${change.node}: ${change.from} -> ${change.to} (${change.reason})`);
+  });
   registerJsonBodyParser(app);
   installErrorHandler(app, config.server.bodyLimit);
   app.addHook("onRequest", async (request) => {

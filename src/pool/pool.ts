@@ -94,9 +94,11 @@ export class NodePool extends EventEmitter<PoolEvents> {
       const index = this.nodes.findIndex((node) => node.name === change.node);
       const node = this.nodes[index];
       if (node === undefined) return;
-      // An ejected node hands no slot to waiting requests; they go to the others.
+      // An ejected or probing node hands no slot to waiting requests; they go to the others.
+      // (A probing node gets its one probe from the health checker.)
       const slots = options.nodes[index]?.slots ?? options.admission.defaultSlots;
-      this.admission.setSlots(node.name, change.to === "open" ? 0 : slots);
+      const out = change.to === "open" || change.to === "half-open";
+      this.admission.setSlots(node.name, out ? 0 : slots);
       // A node back in rotation may have restarted with other models: read its inventory at once.
       if (change.to === "closed") void this.refresh(node);
     });
@@ -202,7 +204,8 @@ export class NodePool extends EventEmitter<PoolEvents> {
   async dispatch(model: string, request: UpstreamRequest, options: DispatchOptions = {}): Promise<Dispatch> {
     const retry = this.#options.retry;
     const startedAt = options.startedAt ?? Date.now();
-    const excluded = options.exclude ?? new Set<string>();
+    const skipped = new Set<string>(options.exclude);
+    const excluded: ReadonlySet<string> = skipped;
     const tries = new Map<string, number>();
     const failures: string[] = [];
     let last: { node: string; failure: Failure } | undefined;
@@ -235,11 +238,9 @@ export class NodePool extends EventEmitter<PoolEvents> {
         );
       }
       if (!this.health.tryAcquireProbe(node.name)) {
-        // The node was ejected (or is being probed) while this request waited for its slot:
-        // that was no attempt, so choose again, within the time budget.
+        // The node was ejected while this request waited for its slot: leave it out and choose again.
         slot.release();
-        tries.set(node.name, previousTries);
-        attempt--;
+        skipped.add(node.name);
         continue;
       }
       const release = this.#takeSlot(node, slot.release);
