@@ -7,7 +7,8 @@
 import type { FastifyBaseLogger, FastifyReply } from "fastify";
 import type { HydraConfig } from "../config/schema.js";
 import { ModelNotFoundError, NoNodeAvailableError, ShuttingDownError, UpstreamError } from "../errors.js";
-import { PRIORITY_HEADER, PRIORITY_MAX, parsePriority } from "../pool/admission/priority.js";
+import { PRIORITY_MAX } from "../pool/admission/config.js";
+import { PRIORITY_HEADER, parsePriority } from "../pool/admission/priority.js";
 import type { PoolNode } from "../pool/node.js";
 import type { Dispatch, NodePool } from "../pool/pool.js";
 import type { GenerationStats } from "../protocol/ollama/types.js";
