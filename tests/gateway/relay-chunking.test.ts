@@ -105,7 +105,7 @@ describe("stream relay under arbitrary chunking", () => {
   });
 
   it("ends with an error that carries the node's in-band error", async () => {
-    const text = await relay([line("a") + line("b") + '{"error":"CUDA out of memory"}\n']);
+    const text = await relay([`${line("a") + line("b")}{"error":"CUDA out of memory"}\n`]);
     const lines = text.trim().split("\n");
     expect(lines).toHaveLength(3);
     expect(JSON.parse(lines[2] ?? "").error).toMatch(

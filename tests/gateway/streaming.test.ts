@@ -44,8 +44,11 @@ describe("streams end complete or with an explicit error, never truncated silent
     await expect(collect(stream)).rejects.toThrow(/broke the stream/);
   });
 
-  it("passes a node's error status and Retry-After through", async () => {
-    const c = await start();
+  it("with no retry left, answers the node's overload with 503, its reason and its Retry-After", async () => {
+    cluster = await startTestCluster([fastNode("node-a", [{ name: CHAT, size_mb: 1000 }])], {
+      retry: { maxAttempts: 1 },
+    });
+    const c = cluster;
     c.sim("node-a").setFaults([{ type: "status", status: 503, retry_after_s: 7, message: "server busy" }]);
     const response = await fetch(`${c.url}/api/chat`, {
       method: "POST",
