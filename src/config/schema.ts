@@ -6,6 +6,7 @@ import { z } from "zod";
 import { rateLimitConfigSchema } from "../gateway/rate-limit/config.js";
 import { admissionConfigSchema } from "../pool/admission/config.js";
 import { healthConfigSchema } from "../pool/health/config.js";
+import { hedgingConfigSchema } from "../pool/hedging/config.js";
 
 export const nodeConfigSchema = z.strictObject({
   url: z.string().min(1),
@@ -77,6 +78,7 @@ export const hydraConfigSchema = z.strictObject({
   retry: retryConfigSchema.default(retryConfigSchema.parse({})),
   health: healthConfigSchema.default(healthConfigSchema.parse({})),
   admission: admissionConfigSchema.default(admissionConfigSchema.parse({})),
+  hedging: hedgingConfigSchema.default(hedgingConfigSchema.parse({})),
   rateLimits: rateLimitConfigSchema.default(rateLimitConfigSchema.parse({})),
   /** When no node can serve a model: `{model: [other, ...]}`. */
   fallbacks: modelChainsSchema,

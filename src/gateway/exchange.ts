@@ -148,6 +148,7 @@ export class Exchange {
     if (this.#firstTokenSeen) return;
     this.#firstTokenSeen = true;
     this.#ctx.metrics.recordFirstToken(this.model, this.node.name, this.elapsedMs / 1000);
+    this.#ctx.pool.ttft.record(this.node.name, this.model, this.elapsedMs);
   }
 
   /**
@@ -226,11 +227,21 @@ async function dispatchWithFallbacks(
     try {
       const body = model === request.model ? request.body : withModel(request, model);
       const rawBody = model === request.model && request.body === undefined ? request.rawBody : undefined;
-      const dispatch = await ctx.pool.dispatch(
-        model,
-        { method: "POST", path: request.path, body, rawBody, signal: timing.ticket.abort.signal },
-        { startedAt: timing.startedAtEpoch, priority: timing.priority },
-      );
+      const upstream = {
+        method: "POST" as const,
+        path: request.path,
+        body,
+        rawBody,
+        signal: timing.ticket.abort.signal,
+      };
+      const options = { startedAt: timing.startedAtEpoch, priority: timing.priority };
+      const { hedging } = ctx.config;
+      const hedge = hedging.minPriority !== undefined && timing.priority >= hedging.minPriority;
+      const dispatch = hedge
+        ? await ctx.pool.dispatchHedged(model, upstream, options, (node) => {
+            return ctx.pool.ttft.percentile(node, model, hedging.percentile) ?? hedging.defaultDelayMs;
+          })
+        : await ctx.pool.dispatch(model, upstream, options);
       return { dispatch, model };
     } catch (error) {
       const contextTooLong = error instanceof UpstreamError && error.kind === "context_length";

@@ -74,6 +74,13 @@ export class GatewayMetrics {
       registers,
     });
     pool.on("attempt-failed", (event) => upstreamFailures.inc({ node: event.node, kind: event.kind }));
+    const hedges = new Counter({
+      name: "hydra_hedges_total",
+      help: "Hedged requests (outcome: started, hedge_won, primary_won); node is where the request went first",
+      labelNames: ["model", "node", "outcome"],
+      registers,
+    });
+    pool.on("hedge", (event) => hedges.inc(event));
     pool.on("stream-broken", (event) => upstreamFailures.inc({ node: event.node, kind: "stream_broken" }));
     new Gauge({
       name: "hydra_node_in_flight",

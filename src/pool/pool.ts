@@ -14,6 +14,7 @@ import type { NodeBackend, UpstreamRequest, UpstreamResponse } from "./backend/b
 import { OllamaBackend } from "./backend/ollama-backend.js";
 import { HealthMonitor } from "./health/monitor.js";
 import type { Outcome } from "./health/outcome.js";
+import { TtftTracker } from "./hedging/ttft.js";
 import { refreshInventory } from "./inventory.js";
 import { type NodeHealth, PoolNode } from "./node.js";
 import { backoffDelayMs } from "./retry/backoff.js";
@@ -26,6 +27,8 @@ export interface PoolEvents {
   "attempt-failed": [{ node: string; kind: FailureKind; status: number; message: string }];
   /** A node broke a stream it had started. */
   "stream-broken": [{ node: string; message: string }];
+  /** A request waited too long for its first byte and was sent to a second node too. */
+  hedge: [{ model: string; node: string; outcome: "started" | "hedge_won" | "primary_won" }];
 }
 
 export interface DispatchOptions {
@@ -35,6 +38,8 @@ export interface DispatchOptions {
   priority?: number;
   /** When the client's request arrived (Date.now()), for the retry budget. */
   startedAt?: number;
+  /** Told the node of each attempt, as it starts. */
+  onAttempt?: (node: string) => void;
 }
 
 export interface Dispatch {
@@ -68,6 +73,8 @@ export class NodePool extends EventEmitter<PoolEvents> {
   readonly health: HealthMonitor;
   /** Per-node slots and the priority queue for requests that wait for one. */
   readonly admission: AdmissionController;
+  /** Recent times to first token per node and model (for hedging). */
+  readonly ttft = new TtftTracker();
   readonly #options: PoolOptions;
   #timer: NodeJS.Timeout | undefined;
   #initialRefresh: Promise<void> | undefined;
@@ -244,6 +251,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
         continue;
       }
       const release = this.#takeSlot(node, slot.release);
+      options.onAttempt?.(node.name);
       const outcome = await this.#attempt(node, request);
       if ("response" in outcome) {
         this.health.report(node.name, "success");
@@ -269,6 +277,78 @@ export class NodePool extends EventEmitter<PoolEvents> {
     }
     throw new NoNodeAvailableError(`no node can take a request for model "${model}" now; retry shortly`, {
       retryAfterSeconds: 1,
+    });
+  }
+
+  /**
+   * Like `dispatch`, but when the node it went to has not answered after
+   * `delayFor(node)` ms, the same request also goes to the next-best node; the first
+   * to answer is kept and the other is cancelled (request hedging).
+   */
+  dispatchHedged(
+    model: string,
+    request: UpstreamRequest,
+    options: DispatchOptions,
+    delayFor: (node: string) => number,
+  ): Promise<Dispatch> {
+    const legs = [new AbortController(), new AbortController()];
+    const signalOf = (leg: AbortController) =>
+      request.signal ? AbortSignal.any([request.signal, leg.signal]) : leg.signal;
+    return new Promise<Dispatch>((resolve, reject) => {
+      let settled = false;
+      let started = 1;
+      let failed = 0;
+      let primaryNode: string | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (
+        dispatch: Dispatch,
+        loser: AbortController,
+        outcome: "hedge_won" | "primary_won" | undefined,
+      ) => {
+        if (settled) {
+          // Both answered at once: this one is not needed.
+          dispatch.release();
+          (dispatch.response.body as unknown as { destroy(): void }).destroy();
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        loser.abort();
+        if (outcome !== undefined) this.emit("hedge", { model, node: primaryNode ?? "", outcome });
+        resolve(dispatch);
+      };
+      const fail = (error: unknown) => {
+        failed++;
+        if (settled || failed < started) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      };
+      const hedge = () => {
+        if (settled || started > 1) return;
+        started = 2;
+        this.emit("hedge", { model, node: primaryNode ?? "", outcome: "started" });
+        const exclude = new Set([...(options.exclude ?? []), ...(primaryNode ? [primaryNode] : [])]);
+        this.dispatch(
+          model,
+          { ...request, signal: signalOf(legs[1] as AbortController) },
+          { ...options, exclude },
+        ).then((dispatch) => finish(dispatch, legs[0] as AbortController, "hedge_won"), fail);
+      };
+      const onAttempt = (node: string) => {
+        primaryNode = node;
+        clearTimeout(timer);
+        timer = setTimeout(hedge, delayFor(node));
+        timer.unref();
+      };
+      this.dispatch(
+        model,
+        { ...request, signal: signalOf(legs[0] as AbortController) },
+        { ...options, onAttempt },
+      ).then(
+        (dispatch) => finish(dispatch, legs[1] as AbortController, started > 1 ? "primary_won" : undefined),
+        fail,
+      );
     });
   }
 
