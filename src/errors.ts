@@ -91,6 +91,17 @@ export class ShuttingDownError extends HydraError {
   }
 }
 
+/** The request ran longer than `upstream.totalTimeoutMs`. */
+export class TotalTimeoutError extends HydraError {
+  constructor(timeoutMs: number) {
+    super(
+      "HYDRA_ERR_TOTAL_TIMEOUT",
+      504,
+      `the request took longer than upstream.totalTimeoutMs (${timeoutMs} ms); ask for fewer tokens or raise the limit`,
+    );
+  }
+}
+
 /** The configuration file, environment or flags hold a value Hydra cannot use. */
 export class ConfigError extends HydraError {
   constructor(message: string) {

@@ -38,6 +38,8 @@ export const upstreamConfigSchema = z.strictObject({
   headersTimeoutMs: z.number().int().positive().default(300_000),
   /** Longest silence between two chunks of a response. */
   bodyTimeoutMs: z.number().int().positive().default(300_000),
+  /** Longest a whole request may take, retries and continuations included; 0 = no limit. */
+  totalTimeoutMs: z.number().int().nonnegative().default(0),
 });
 
 export const inventoryConfigSchema = z.strictObject({

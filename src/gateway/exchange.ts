@@ -6,7 +6,7 @@
  */
 import type { FastifyBaseLogger, FastifyReply } from "fastify";
 import type { HydraConfig } from "../config/schema.js";
-import { ModelNotFoundError, NoNodeAvailableError, ShuttingDownError, UpstreamError } from "../errors.js";
+import { ModelNotFoundError, NoNodeAvailableError, TotalTimeoutError, UpstreamError } from "../errors.js";
 import { PRIORITY_MAX } from "../pool/admission/config.js";
 import { PRIORITY_HEADER, parsePriority } from "../pool/admission/priority.js";
 import type { PoolNode } from "../pool/node.js";
@@ -86,6 +86,11 @@ export class Exchange {
 
   static async open(ctx: GatewayContext, request: ExchangeRequest, reply: FastifyReply): Promise<Exchange> {
     const ticket = ctx.inFlight.open();
+    const { totalTimeoutMs } = ctx.config.upstream;
+    if (totalTimeoutMs > 0) {
+      ticket.timer = setTimeout(() => ticket.stop(new TotalTimeoutError(totalTimeoutMs)), totalTimeoutMs);
+      ticket.timer.unref();
+    }
     const timing = { startedAt: performance.now(), startedAtEpoch: Date.now(), ticket };
     reply.raw.once("close", () => {
       if (!reply.raw.writableFinished) ticket.abort.abort();
@@ -104,8 +109,7 @@ export class Exchange {
       });
     } catch (error) {
       ctx.inFlight.close(ticket);
-      if (ticket.stopReason !== undefined)
-        throw new ShuttingDownError(`${ticket.stopReason}; retry the request`);
+      if (ticket.stopError !== undefined) throw ticket.stopError;
       throw error;
     }
   }
@@ -127,9 +131,13 @@ export class Exchange {
     return this.#ticket.abort.signal.aborted && this.#ticket.stopReason === undefined;
   }
 
-  /** Why the gateway stopped this exchange (a drain that ran out of time), if it did. */
+  /** Why the gateway stopped this exchange (drain time over, total timeout), if it did. */
   get stopReason(): string | undefined {
     return this.#ticket.stopReason;
+  }
+
+  get stopError(): Error | undefined {
+    return this.#ticket.stopError;
   }
 
   /** Milliseconds since the request arrived. */

@@ -4,15 +4,21 @@
  */
 export class Ticket {
   readonly abort = new AbortController();
-  #stopReason: string | undefined;
+  #stopped: Error | undefined;
+  timer: NodeJS.Timeout | undefined;
 
-  /** Why the gateway stopped the request, if it did. */
+  /** Why the gateway stopped the request (drain over, total timeout), if it did. */
   get stopReason(): string | undefined {
-    return this.#stopReason;
+    return this.#stopped?.message;
   }
 
-  stop(reason: string): void {
-    this.#stopReason ??= reason;
+  /** The error the client gets for a stop that happened before any answer. */
+  get stopError(): Error | undefined {
+    return this.#stopped;
+  }
+
+  stop(error: Error): void {
+    this.#stopped ??= error;
     this.abort.abort();
   }
 }
@@ -32,6 +38,7 @@ export class InFlightRequests {
   }
 
   close(ticket: Ticket): void {
+    clearTimeout(ticket.timer);
     if (!this.#tickets.delete(ticket) || this.#tickets.size > 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
@@ -44,8 +51,8 @@ export class InFlightRequests {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  stopAll(reason: string): number {
-    for (const ticket of this.#tickets) ticket.stop(reason);
+  stopAll(error: Error): number {
+    for (const ticket of this.#tickets) ticket.stop(error);
     return this.#tickets.size;
   }
 }

@@ -115,7 +115,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
       let stopped = 0;
       if (outcome === "timeout") {
         stopped = ctx.inFlight.stopAll(
-          `the gateway is shutting down and its drain time (${timeoutMs} ms) is over`,
+          new ShuttingDownError(`the gateway is shutting down and its drain time (${timeoutMs} ms) is over`),
         );
         await ctx.inFlight.whenIdle();
       }

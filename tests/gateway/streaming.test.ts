@@ -116,3 +116,29 @@ describe("failover before the first byte", () => {
     }
   });
 });
+
+describe("total timeout", () => {
+  it("answers 504 for a single answer and ends a stream with an explicit error", async () => {
+    const cluster = await startTestCluster(
+      [fastNode("slow", [{ name: CHAT, size_mb: 1000, loaded: true }], { decode_tps: 20 })],
+      {
+        upstream: { totalTimeoutMs: 300 },
+      },
+    );
+    try {
+      const body = { model: CHAT, prompt: "x", options: { num_predict: 1000 } };
+      const single = await fetch(`${cluster.url}/api/generate`, {
+        method: "POST",
+        body: JSON.stringify({ ...body, stream: false }),
+      });
+      expect(single.status).toBe(504);
+      expect(((await single.json()) as { error: string }).error).toContain(
+        "upstream.totalTimeoutMs (300 ms)",
+      );
+      const stream = await new Ollama({ host: cluster.url }).generate({ ...body, stream: true });
+      await expect(collect(stream)).rejects.toThrow(/upstream.totalTimeoutMs \(300 ms\).*incomplete/);
+    } finally {
+      await cluster.close();
+    }
+  });
+});

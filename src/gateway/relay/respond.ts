@@ -5,7 +5,6 @@
  */
 import type { OutgoingHttpHeaders } from "node:http";
 import type { FastifyReply } from "fastify";
-import { ShuttingDownError } from "../../errors.js";
 import type { GenerationStats } from "../../protocol/ollama/types.js";
 import type { Exchange } from "../exchange.js";
 import { errorBody } from "../http-errors.js";
@@ -28,8 +27,7 @@ export async function readAnswer(
     text = await exchange.dispatch.response.body.text();
   } catch (error) {
     exchange.complete(502, undefined, (error as Error).message);
-    if (exchange.stopReason !== undefined)
-      throw new ShuttingDownError(`${exchange.stopReason}; retry the request`);
+    if (exchange.stopError !== undefined) throw exchange.stopError;
     throw error;
   }
   let value: unknown;
