@@ -62,10 +62,36 @@ export const retryConfigSchema = z.strictObject({
 /** Per model, the models to use instead, in order. */
 const modelChainsSchema = z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({});
 
+const apiKeySchema = z.string().min(8, "API keys must be at least 8 characters");
+
 export const authConfigSchema = z.strictObject({
-  /** API keys accepted as `Authorization: Bearer <key>`. Empty: no auth. */
-  keys: z.array(z.string().min(8, "API keys must be at least 8 characters")).default([]),
+  /**
+   * API keys accepted as `Authorization: Bearer <key>`; empty: no auth. A key may carry
+   * the priority its requests get when they do not send x-hydra-priority.
+   */
+  keys: z
+    .array(
+      z.union([
+        apiKeySchema,
+        z.strictObject({ key: apiKeySchema, priority: z.number().int().min(1).max(10).optional() }),
+      ]),
+    )
+    .default([]),
 });
+
+/** The keys as plain strings, and the default priority of those that have one. */
+export function apiKeys(auth: z.infer<typeof authConfigSchema>): {
+  keys: string[];
+  priorities: Map<string, number>;
+} {
+  const priorities = new Map<string, number>();
+  const keys = auth.keys.map((entry) => {
+    if (typeof entry === "string") return entry;
+    if (entry.priority !== undefined) priorities.set(entry.key, entry.priority);
+    return entry.key;
+  });
+  return { keys, priorities };
+}
 
 export const logConfigSchema = z.strictObject({
   level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -20,6 +20,8 @@ import type { RateLimiter } from "./rate-limit/limiter.js";
 export interface GatewayContext {
   /** Requests in progress, so that a drain can wait for them and stop the ones that outlive it. */
   inFlight: InFlightRequests;
+  /** Default priority per API key (auth.keys entries with a priority). */
+  keyPriorities: ReadonlyMap<string, number>;
   /** Set by a drain: readiness says 503 and no new request starts. */
   draining: boolean;
   pool: NodePool;
@@ -97,7 +99,9 @@ export class Exchange {
     });
     try {
       const header = reply.request.headers[PRIORITY_HEADER];
-      const fallback = ctx.config.admission.defaultPriority;
+      const key = bearerKeyOf(reply.request);
+      const fallback =
+        (key === undefined ? undefined : ctx.keyPriorities.get(key)) ?? ctx.config.admission.defaultPriority;
       const priority = parsePriority(Array.isArray(header) ? header[0] : header, undefined, fallback);
       const { dispatch, model } = await dispatchWithFallbacks(ctx, request, { ...timing, priority });
       reply.header("x-hydra-node", dispatch.node.name);

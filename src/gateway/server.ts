@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import pino, { type Logger } from "pino";
-import type { HydraConfig } from "../config/schema.js";
+import { apiKeys, type HydraConfig } from "../config/schema.js";
 import { ShuttingDownError } from "../errors.js";
 import { type BackendFactory, NodePool } from "../pool/pool.js";
 import { installAuth } from "./auth.js";
@@ -72,6 +72,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     config,
     limiter,
     inFlight: new InFlightRequests(),
+    keyPriorities: apiKeys(config.auth).priorities,
     draining: false,
   };
 
@@ -86,7 +87,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     // Draining: liveness and readiness still answer (readiness says 503), nothing new starts.
     if (ctx.draining && request.url !== "/" && request.url !== "/health") throw new ShuttingDownError();
   });
-  installAuth(app, config.auth.keys);
+  installAuth(app, apiKeys(config.auth).keys);
   // After auth, so that an invalid key is refused before it gets a budget of its own.
   installRateLimits(app, limiter, bearerKeyOf);
   for (const routes of [opsRoutes, ollamaApiRoutes, ollamaModelRoutes, openaiApiRoutes]) {

@@ -49,6 +49,46 @@ describe("admission", () => {
     expect(finished).toEqual(["first", "high", "low"]);
   });
 
+  it("gives each API key its default priority", async () => {
+    cluster = await startTestCluster(
+      [fastNode("one", [{ name: CHAT, size_mb: 1000, loaded: true }], { decode_tps: 100 })],
+      {
+        auth: {
+          keys: [
+            { key: "batch-key-123", priority: 1 },
+            { key: "urgent-key-123", priority: 10 },
+          ],
+        },
+      },
+    );
+    cluster.gateway.pool.admission.setSlots("one", 1);
+    const c = cluster;
+    const finished: string[] = [];
+    const send = (name: string, key: string, tokens: number) =>
+      fetch(`${c.url}/api/chat`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}` },
+        body: JSON.stringify({
+          model: CHAT,
+          messages: [{ role: "user", content: "x" }],
+          stream: false,
+          options: { num_predict: tokens },
+        }),
+      }).then(async (response) => {
+        expect(response.status).toBe(200);
+        await response.arrayBuffer();
+        finished.push(name);
+      });
+    const first = send("first", "batch-key-123", 20);
+    await expect.poll(() => c.gateway.pool.admission.snapshot().nodes[0]?.busy).toBe(1);
+    const batch = send("batch", "batch-key-123", 2);
+    await expect.poll(() => c.gateway.pool.admission.snapshot().queue.depth).toBe(1);
+    const urgent = send("urgent", "urgent-key-123", 2);
+    await expect.poll(() => c.gateway.pool.admission.snapshot().queue.depth).toBe(2);
+    await Promise.all([first, batch, urgent]);
+    expect(finished).toEqual(["first", "urgent", "batch"]);
+  });
+
   it("answers 429 with Retry-After when the queue is full", async () => {
     cluster = await startTestCluster(
       [fastNode("one", [{ name: CHAT, size_mb: 1000, loaded: true }], { decode_tps: 100 })],
