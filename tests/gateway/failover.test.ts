@@ -115,6 +115,15 @@ describe("failover", () => {
     expect(c.sim("faulty").engine.faults.list()[0]?.hits).toBe(1);
   });
 
+  it("404 for a model the node's inventory still lists: its inventory is re-read, another node answers", async () => {
+    const c = await twoNodes([
+      { type: "status", status: 404, message: 'model "llama3.2:3b" not found, try pulling it first' },
+    ]);
+    const answer = await new Ollama({ host: c.url }).chat({ ...request, stream: false });
+    expect(answer.done).toBe(true);
+    expect(c.sim("faulty").engine.faults.list()[0]?.hits).toBe(1);
+  });
+
   it("connection reset before headers: retried on the other node", async () => {
     const c = await twoNodes([{ type: "reset" }]);
     const answer = await new Ollama({ host: c.url }).chat({ ...request, stream: false });
