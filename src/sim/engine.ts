@@ -4,6 +4,7 @@
  * is a thin shell that parses requests, calls this, and writes what it yields.
  */
 
+import { raceAbort } from "../async/race-abort.js";
 import { displayModelName, isValidModelName } from "../protocol/ollama/model-name.js";
 import type { Format, GenerationStats, Options, PullProgress } from "../protocol/ollama/types.js";
 import { SimApiError } from "./api-error.js";
@@ -388,7 +389,7 @@ export class SimEngine {
         return 0;
       }
       if (decision.kind === "loading") {
-        await raceAbort(this.loading.get(model.key) ?? Promise.resolve(), signal);
+        await raceAbort(this.loading.get(model.key) ?? Promise.resolve(), signal, () => new AbortedError());
         continue;
       }
       if (decision.kind === "blocked") {
@@ -415,7 +416,11 @@ export class SimEngine {
   }
 
   private waitForVram(signal: AbortSignal): Promise<void> {
-    return raceAbort(new Promise<void>((resolve) => this.vramWaiters.push(resolve)), signal);
+    return raceAbort(
+      new Promise<void>((resolve) => this.vramWaiters.push(resolve)),
+      signal,
+      () => new AbortedError(),
+    );
   }
 
   private notifyVram(): void {
@@ -434,22 +439,4 @@ function placeholderConfig(loaded: LoadedModel): SimModelConfig {
     speed: 1,
     loaded: false,
   };
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError());
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

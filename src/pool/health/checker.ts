@@ -4,6 +4,8 @@
  * pile up); every `readinessEvery`-th check adds readiness to liveness. What a result means is the
  * breaker's business: the checker only reports `ok` or the reason it failed.
  */
+
+import { raceAbort } from "../../async/race-abort.js";
 import type { HealthConfig } from "./config.js";
 import { type HealthTarget, PROBE_PATHS, type Probe, ProbeFailure, type ProbeKind } from "./probe.js";
 
@@ -147,7 +149,7 @@ export class HealthChecker {
     const onParentAbort = () => controller.abort(parent.reason);
     parent.addEventListener("abort", onParentAbort, { once: true });
     try {
-      await untilAborted(this.#options.probe(target, kind, controller.signal), controller.signal);
+      await raceAbort(this.#options.probe(target, kind, controller.signal), controller.signal);
       return undefined;
     } catch (error) {
       const reason = controller.signal.reason;
@@ -162,26 +164,6 @@ export class HealthChecker {
 }
 
 /** Settles with `work`, or rejects as soon as `signal` aborts, whether or not `work` honours it. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 function describeError(error: unknown): string {
   if (error instanceof ProbeFailure) return error.message;
