@@ -159,13 +159,6 @@ export class NodePool extends EventEmitter<PoolEvents> {
     this.#noteHealth(node, before);
   }
 
-  /** Marks a node down after a failed request; the next inventory refresh can bring it back. */
-  markDown(node: PoolNode, reason: string): void {
-    const before = node.health;
-    node.markDown(reason);
-    this.#noteHealth(node, before);
-  }
-
   /** Nodes that can serve `model`, best first. Throws when none can. */
   async rank(model: string): Promise<RankedNode[]> {
     if (!this.#ready) await this.whenReady();
