@@ -216,7 +216,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
       const slot = await this.admission.admit({
         candidates: candidates.map((node) => node.name),
         priority: options.priority ?? this.#options.admission.defaultPriority,
-        deadline: startedAt + retry.budgetMs,
+        deadline: startedAt + this.#options.admission.maxWaitMs,
         ...(request.signal ? { signal: request.signal } : {}),
       });
       const node = this.node(slot.node) as PoolNode;
