@@ -124,6 +124,35 @@ describe("failover", () => {
     expect(c.sim("faulty").engine.faults.list()[0]?.hits).toBe(1);
   });
 
+  it("no first token in time (upstream.headersTimeoutMs): the request moves to the other node", async () => {
+    const c = await twoNodes([{ type: "slow_first_token", delay_ms: 3_000 }], {
+      upstream: { headersTimeoutMs: 300 },
+    });
+    const parts = await collect(await new Ollama({ host: c.url }).chat({ ...request, stream: true }));
+    expect(parts.map((p) => p.message.content).join("")).toBe((await reference(c)).message.content);
+    expect(c.gateway.pool.health.state("faulty")?.lastError).toMatch(/no answer in time/);
+  });
+
+  it("a node that never answers (hang) is left for the other node, for the OpenAI client too", async () => {
+    const c = await twoNodes([{ type: "hang" }], { upstream: { headersTimeoutMs: 300 } });
+    const openai = new OpenAI({ baseURL: `${c.url}/v1`, apiKey: "x", maxRetries: 0 });
+    const completion = await openai.chat.completions.create({
+      model: CHAT,
+      messages: request.messages as { role: "user"; content: string }[],
+      seed: 42,
+    });
+    expect(completion.choices[0]?.message.content).toBe((await reference(c)).message.content);
+  });
+
+  it("429 with Retry-After: another node answers, and the busy node carries an overload penalty", async () => {
+    const c = await twoNodes([
+      { type: "status", status: 429, retry_after_s: 5, message: "too many requests" },
+    ]);
+    const answer = await new Ollama({ host: c.url }).chat({ ...request, stream: false });
+    expect(answer.done).toBe(true);
+    expect(c.gateway.pool.health.penalty("faulty")).toBeGreaterThan(0);
+  });
+
   it("connection reset before headers: retried on the other node", async () => {
     const c = await twoNodes([{ type: "reset" }]);
     const answer = await new Ollama({ host: c.url }).chat({ ...request, stream: false });
