@@ -7,6 +7,7 @@ import { rateLimitConfigSchema } from "../gateway/rate-limit/config.js";
 import { admissionConfigSchema } from "../pool/admission/config.js";
 import { healthConfigSchema } from "../pool/health/config.js";
 import { hedgingConfigSchema } from "../pool/hedging/config.js";
+import { routingStrategySchema } from "../pool/router/strategies.js";
 
 export const nodeConfigSchema = z.strictObject({
   url: z.string().min(1),
@@ -47,6 +48,13 @@ export const inventoryConfigSchema = z.strictObject({
   refreshIntervalMs: z.number().int().positive().default(10_000),
   /** Deadline for one node's inventory answer. */
   timeoutMs: z.number().int().positive().default(3_000),
+});
+
+export const routingConfigSchema = z.strictObject({
+  /** How nodes are chosen; a request may pick another with `x-hydra-strategy` (for comparison). */
+  strategy: routingStrategySchema.default("intelligent"),
+  /** Seed for the `random` strategy, so runs can be repeated. */
+  seed: z.number().int().default(1),
 });
 
 export const retryConfigSchema = z.strictObject({
@@ -103,6 +111,7 @@ export const hydraConfigSchema = z.strictObject({
   nodes: z.array(nodeConfigSchema).default([]),
   upstream: upstreamConfigSchema.default(upstreamConfigSchema.parse({})),
   inventory: inventoryConfigSchema.default(inventoryConfigSchema.parse({})),
+  routing: routingConfigSchema.default(routingConfigSchema.parse({})),
   retry: retryConfigSchema.default(retryConfigSchema.parse({})),
   health: healthConfigSchema.default(healthConfigSchema.parse({})),
   admission: admissionConfigSchema.default(admissionConfigSchema.parse({})),

@@ -6,11 +6,19 @@
  */
 import type { FastifyBaseLogger, FastifyReply } from "fastify";
 import type { HydraConfig } from "../config/schema.js";
-import { ModelNotFoundError, NoNodeAvailableError, TotalTimeoutError, UpstreamError } from "../errors.js";
+import {
+  BadRequestError,
+  ModelNotFoundError,
+  NoNodeAvailableError,
+  TotalTimeoutError,
+  UpstreamError,
+} from "../errors.js";
 import { PRIORITY_MAX } from "../pool/admission/config.js";
 import { PRIORITY_HEADER, parsePriority } from "../pool/admission/priority.js";
 import type { PoolNode } from "../pool/node.js";
-import type { Dispatch, NodePool } from "../pool/pool.js";
+import type { Dispatch, NodePool, RouteOptions } from "../pool/pool.js";
+import { requestFeatures } from "../pool/router/features.js";
+import { type RoutingStrategy, routingStrategySchema } from "../pool/router/strategies.js";
 import type { GenerationStats } from "../protocol/ollama/types.js";
 import type { InFlightRequests, Ticket } from "./in-flight.js";
 import type { GatewayMetrics } from "./metrics.js";
@@ -103,8 +111,10 @@ export class Exchange {
       const fallback =
         (key === undefined ? undefined : ctx.keyPriorities.get(key)) ?? ctx.config.admission.defaultPriority;
       const priority = parsePriority(Array.isArray(header) ? header[0] : header, undefined, fallback);
-      const { dispatch, model } = await dispatchWithFallbacks(ctx, request, { ...timing, priority });
+      const route = routeOf(ctx, reply, request, priority);
+      const { dispatch, model } = await dispatchWithFallbacks(ctx, request, { ...timing, priority, route });
       reply.header("x-hydra-node", dispatch.node.name);
+      reply.header("x-hydra-route", describeRoute(dispatch));
       if (model !== request.model) reply.header("x-hydra-model", model);
       return new Exchange(ctx, request, dispatch, model, {
         ...timing,
@@ -200,6 +210,7 @@ export class Exchange {
     this.#ctx.metrics.recordRequest({ route, model, node: this.node.name, status: finalStatus, seconds });
     if (stats) {
       this.#ctx.metrics.recordGeneration(model, this.node.name, stats);
+      if (finalStatus === 200 && this.legs === 1) this.#ctx.pool.stats.record(this.node.name, model, stats);
       this.#ctx.limiter.recordTokens(this.#apiKey, (stats.prompt_eval_count ?? 0) + (stats.eval_count ?? 0));
       if (finalStatus === 200) this.node.noteLoaded(model);
     }
@@ -229,7 +240,7 @@ export class Exchange {
 async function dispatchWithFallbacks(
   ctx: GatewayContext,
   request: ExchangeRequest,
-  timing: { startedAtEpoch: number; ticket: Ticket; priority: number },
+  timing: { startedAtEpoch: number; ticket: Ticket; priority: number; route: RouteOptions },
 ): Promise<{ dispatch: Dispatch; model: string }> {
   const { fallbacks, contextWindowFallbacks } = ctx.config;
   let model = request.model;
@@ -246,7 +257,7 @@ async function dispatchWithFallbacks(
         rawBody,
         signal: timing.ticket.abort.signal,
       };
-      const options = { startedAt: timing.startedAtEpoch, priority: timing.priority };
+      const options = { startedAt: timing.startedAtEpoch, priority: timing.priority, route: timing.route };
       const { hedging } = ctx.config;
       const hedge = hedging.minPriority !== undefined && timing.priority >= hedging.minPriority;
       const dispatch = hedge
@@ -282,4 +293,58 @@ async function dispatchWithFallbacks(
 function withModel(request: ExchangeRequest, model: string): Record<string, unknown> {
   const body = request.body ?? (JSON.parse(request.rawBody ?? "{}") as Record<string, unknown>);
   return { ...body, model };
+}
+
+export const STRATEGY_HEADER = "x-hydra-strategy";
+
+/** The router's view of the request: its features, and a strategy the client may choose. */
+function routeOf(
+  ctx: GatewayContext,
+  reply: FastifyReply,
+  request: ExchangeRequest,
+  priority: number,
+): RouteOptions {
+  const { headers } = reply.request;
+  const features = requestFeatures(
+    { path: request.route, body: reply.request.body, headers },
+    { defaultPriority: priority },
+  );
+  return { features, strategy: strategyOf(headers[STRATEGY_HEADER]) ?? ctx.config.routing.strategy };
+}
+
+function strategyOf(header: string | string[] | undefined): RoutingStrategy | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value === "") return undefined;
+  const parsed = routingStrategySchema.safeParse(value.trim());
+  if (!parsed.success) {
+    throw new BadRequestError(
+      `invalid ${STRATEGY_HEADER} "${value}": use one of ${routingStrategySchema.options.join(", ")}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** `x-hydra-route`: the node chosen, the runner-up, their estimates and the main factors. */
+export function describeRoute(dispatch: Dispatch): string {
+  const chosen = dispatch.ranking.find((candidate) => candidate.name === dispatch.node.name);
+  const runnerUp = dispatch.ranking.find((candidate) => candidate.name !== dispatch.node.name);
+  const estimate = (candidate: (typeof dispatch.ranking)[number]) => {
+    const { waitMs, loadMs, prefillMs, decodeMs, penaltyMs, bonusMs } = candidate.breakdown;
+    const factors = {
+      wait: waitMs,
+      load: loadMs,
+      prefill: prefillMs,
+      decode: decodeMs,
+      penalty: penaltyMs,
+      bonus: -bonusMs,
+    };
+    const main = Object.entries(factors)
+      .filter(([, ms]) => Math.abs(ms) >= 1)
+      .map(([name, ms]) => `${name} ${Math.round(ms)}`)
+      .join(" ");
+    return `${candidate.name} ~${Math.round(candidate.estimatedMs)} ms${main ? ` (${main})` : ""}`;
+  };
+  const parts = [chosen ? estimate(chosen) : dispatch.node.name];
+  if (runnerUp) parts.push(`runner-up ${estimate(runnerUp)}`);
+  return parts.join("; ");
 }

@@ -48,6 +48,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     nodes: config.nodes,
     upstream: config.upstream,
     retry: config.retry,
+    routing: config.routing,
     health: config.health,
     admission: config.admission,
     inventory: config.inventory,

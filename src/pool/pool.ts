@@ -19,7 +19,11 @@ import { refreshInventory } from "./inventory.js";
 import { type NodeHealth, PoolNode } from "./node.js";
 import { backoffDelayMs } from "./retry/backoff.js";
 import { classifyError, classifyStatus, type Failure, type FailureKind } from "./retry/classify.js";
-import { type RankedNode, rankNodes } from "./router/select.js";
+import type { LoadedModel, RouterNodeSnapshot } from "./router/cost-model.js";
+import type { RequestFeatures } from "./router/features.js";
+import { LearnedStats } from "./router/learned-stats.js";
+import { seededRandom } from "./router/seeded-random.js";
+import { type RankedCandidate, type RoutingStrategy, rank as rankBy } from "./router/strategies.js";
 
 export interface PoolEvents {
   "node-health": [{ node: string; from: NodeHealth; to: NodeHealth; reason: string | undefined }];
@@ -40,11 +44,20 @@ export interface DispatchOptions {
   startedAt?: number;
   /** Told the node of each attempt, as it starts. */
   onAttempt?: (node: string) => void;
+  /** What the router knows of the request, and the strategy to rank with. */
+  route?: RouteOptions;
+}
+
+export interface RouteOptions {
+  features?: RequestFeatures;
+  strategy?: RoutingStrategy;
 }
 
 export interface Dispatch {
   node: PoolNode;
   response: UpstreamResponse;
+  /** The router's ranking for the attempt that answered, best first (for x-hydra-route). */
+  ranking: readonly RankedCandidate[];
   /** Give the node's in-flight slot back. Safe to call more than once. */
   release(): void;
 }
@@ -53,6 +66,7 @@ export type BackendFactory = (url: string) => NodeBackend;
 
 export interface PoolOptions {
   nodes: HydraConfig["nodes"];
+  routing: HydraConfig["routing"];
   retry: HydraConfig["retry"];
   health: HydraConfig["health"];
   admission: HydraConfig["admission"];
@@ -63,6 +77,10 @@ export interface PoolOptions {
 
 /** A model's presence across the cluster: the tag entry plus the nodes holding it. */
 export type ClusterModel<T> = T & { nodes: string[] };
+
+const MB = 1024 * 1024;
+const NO_KEYS: ReadonlySet<string> = new Set();
+const MAX_SESSIONS_PER_NODE = 512;
 
 /** Requests for an unknown model re-read inventories at most this often. */
 const MISS_REFRESH_INTERVAL_MS = 1_000;
@@ -75,6 +93,13 @@ export class NodePool extends EventEmitter<PoolEvents> {
   readonly admission: AdmissionController;
   /** Recent times to first token per node and model (for hedging). */
   readonly ttft = new TtftTracker();
+  /** Speeds and load times learned from every answer, per node and model (for routing). */
+  readonly stats = new LearnedStats();
+  readonly #random: () => number;
+  /** Per node, the session keys whose last request it served (their prompt prefix is cached there). */
+  readonly #affinity = new Map<string, Set<string>>();
+  /** Per node, when each model last served a request (epoch ms). */
+  readonly #lastUsed = new Map<string, Map<string, number>>();
   readonly #options: PoolOptions;
   #timer: NodeJS.Timeout | undefined;
   #initialRefresh: Promise<void> | undefined;
@@ -89,6 +114,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
     this.nodes = options.nodes.map(
       (config) => new PoolNode({ ...config, name: config.name ?? config.url }, factory(config.url)),
     );
+    this.#random = seededRandom(options.routing.seed);
     this.health = new HealthMonitor({
       nodes: this.nodes.map(({ name, url }) => ({ name, url })),
       config: options.health,
@@ -160,15 +186,15 @@ export class NodePool extends EventEmitter<PoolEvents> {
   }
 
   /** Nodes that can serve `model`, best first. Throws when none can. */
-  async rank(model: string): Promise<RankedNode[]> {
+  async rank(model: string, route: RouteOptions = {}): Promise<RankedCandidate[]> {
     if (!this.#ready) await this.whenReady();
-    let ranking = this.#rankNow(model);
+    let ranking = this.#rankNow(model, route);
     if (ranking.length === 0 && !this.nodes.some((node) => node.hasModel(model))) {
       // The model may have been pulled onto a node behind our back: look again, rarely.
       if (Date.now() - this.#lastMissRefresh >= MISS_REFRESH_INTERVAL_MS) {
         this.#lastMissRefresh = Date.now();
         await this.refreshAll();
-        ranking = this.#rankNow(model);
+        ranking = this.#rankNow(model, route);
       }
     }
     if (ranking.length > 0) return ranking;
@@ -180,16 +206,65 @@ export class NodePool extends EventEmitter<PoolEvents> {
     );
   }
 
-  #rankNow(model: string): RankedNode[] {
-    const snapshots = this.nodes.map((node) => ({
-      name: node.name,
-      healthy: node.healthy,
-      hasModel: node.hasModel(model),
-      modelLoaded: node.isLoaded(model),
-      inFlight: node.inFlight,
-      weight: node.weight,
-    }));
-    return rankNodes(snapshots, this.#rotation++);
+  #rankNow(model: string, route: RouteOptions): RankedCandidate[] {
+    const features = route.features ?? {
+      model,
+      taskType: "chat",
+      promptTokens: 0,
+      messageCount: 0,
+      priority: 5,
+    };
+    const strategy = route.strategy ?? this.#options.routing.strategy;
+    return rankBy(strategy, this.#snapshots(model), features, this.stats, this.#rotation++, this.#random);
+  }
+
+  /** What the router sees of every node for a request for `model`. */
+  #snapshots(model: string): RouterNodeSnapshot[] {
+    const key = modelKey(model);
+    const now = Date.now();
+    return this.nodes.map((node, index) => {
+      const lastUsed = this.#lastUsed.get(node.name);
+      const loadedModels: LoadedModel[] = [];
+      for (const [loadedKey, loaded] of node.loaded) {
+        const usedAt = lastUsed?.get(loadedKey);
+        loadedModels.push({
+          name: loaded.name,
+          sizeMb: (loaded.size_vram || loaded.size) / MB,
+          lastUsedMs: usedAt === undefined ? Number.MAX_SAFE_INTEGER : now - usedAt,
+          inFlight: 0,
+        });
+      }
+      return {
+        name: node.name,
+        available: this.usable(node),
+        hasModel: node.models.has(key),
+        modelLoaded: node.loaded.has(key),
+        inFlight: node.inFlight,
+        slots: this.#options.nodes[index]?.slots ?? this.#options.admission.defaultSlots,
+        queued: 0,
+        loadedModels,
+        modelSizeMb: (node.models.get(key)?.size ?? 0) / MB,
+        tags: node.tags,
+        weight: node.weight,
+        penalty: this.health.penalty(node.name),
+        affinityKeys: this.#affinity.get(node.name) ?? NO_KEYS,
+      };
+    });
+  }
+
+  /** The request is answered by `node`: remember its model use and the session it now caches. */
+  #noteServed(node: PoolNode, model: string, features: RequestFeatures | undefined): void {
+    const used = this.#lastUsed.get(node.name) ?? new Map<string, number>();
+    used.set(modelKey(model), Date.now());
+    this.#lastUsed.set(node.name, used);
+    const session = features?.sessionKey;
+    if (session === undefined) return;
+    for (const keys of this.#affinity.values()) keys.delete(session);
+    const keys = this.#affinity.get(node.name) ?? new Set<string>();
+    keys.add(session);
+    // Bounded: the oldest sessions are forgotten first (Sets keep insertion order).
+    if (keys.size > MAX_SESSIONS_PER_NODE) keys.delete(keys.values().next().value as string);
+    this.#affinity.set(node.name, keys);
   }
 
   /**
@@ -211,7 +286,8 @@ export class NodePool extends EventEmitter<PoolEvents> {
     let last: { node: string; failure: Failure } | undefined;
     for (let attempt = 0; attempt < retry.maxAttempts; attempt++) {
       if (attempt > 0 && Date.now() - startedAt >= retry.budgetMs) break;
-      const candidates = await this.#candidates(model, excluded, tries, failures);
+      const route = options.route ?? {};
+      const { nodes: candidates, ranking } = await this.#candidates(model, excluded, tries, failures, route);
       if (candidates.length === 0) break;
       const slot = await this.admission.admit({
         candidates: candidates.map((node) => node.name),
@@ -248,7 +324,8 @@ export class NodePool extends EventEmitter<PoolEvents> {
       const outcome = await this.#attempt(node, request);
       if ("response" in outcome) {
         this.health.report(node.name, "success");
-        return { node, response: outcome.response, release };
+        this.#noteServed(node, model, route.features);
+        return { node, response: outcome.response, release, ranking };
       }
       release();
       const { failure } = outcome;
@@ -351,14 +428,15 @@ export class NodePool extends EventEmitter<PoolEvents> {
     excluded: ReadonlySet<string>,
     tries: ReadonlyMap<string, number>,
     failures: string[],
-  ): Promise<PoolNode[]> {
-    let ranking = this.#ready ? this.#rankNow(model) : [];
+    route: RouteOptions,
+  ): Promise<{ nodes: PoolNode[]; ranking: RankedCandidate[] }> {
+    let ranking = this.#ready ? this.#rankNow(model, route) : [];
     if (ranking.length === 0) {
       try {
-        ranking = await this.rank(model);
+        ranking = await this.rank(model, route);
       } catch (error) {
         // After failed attempts, "every node is out" is what those attempts caused: report them instead.
-        if (failures.length > 0 && error instanceof NoNodeAvailableError) return [];
+        if (failures.length > 0 && error instanceof NoNodeAvailableError) return { nodes: [], ranking: [] };
         throw error;
       }
     }
@@ -367,9 +445,10 @@ export class NodePool extends EventEmitter<PoolEvents> {
       ...usable.filter((candidate) => !tries.has(candidate.name)),
       ...usable.filter((candidate) => tries.has(candidate.name)),
     ];
-    return ordered
+    const nodes = ordered
       .map((candidate) => this.node(candidate.name))
       .filter((node): node is PoolNode => node !== undefined);
+    return { nodes, ranking };
   }
 
   #takeSlot(node: PoolNode, releaseSlot: () => void): () => void {

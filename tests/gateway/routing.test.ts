@@ -3,10 +3,16 @@ import { fastNode, startTestCluster, type TestCluster } from "../helpers/cluster
 
 const CHAT = "llama3.2:3b";
 
-const generate = (url: string, options: Record<string, unknown> = {}) =>
+const generate = (
+  url: string,
+  options: Record<string, unknown> = {},
+  prompt = "x",
+  headers: Record<string, string> = {},
+) =>
   fetch(`${url}/api/generate`, {
     method: "POST",
-    body: JSON.stringify({ model: CHAT, prompt: "x", stream: false, options }),
+    headers,
+    body: JSON.stringify({ model: CHAT, prompt, stream: false, options }),
   });
 
 describe("placement", () => {
@@ -54,13 +60,51 @@ describe("spreading load", () => {
     expect([...counts.values()]).toEqual([3, 3, 3]);
   });
 
-  it("spreads sequential requests over equal idle nodes instead of always the first", async () => {
+  it("spreads sequential requests with different prompts over equal idle nodes instead of always the first", async () => {
     const seen = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      const response = await generate(cluster.url, { num_predict: 1 });
+      const response = await generate(cluster.url, { num_predict: 1 }, `question ${i}`);
       seen.add(response.headers.get("x-hydra-node") ?? "?");
       await response.arrayBuffer();
     }
     expect(seen.size).toBe(3);
+  });
+
+  it("keeps a conversation on the node that has its prompt prefix cached (x-hydra-session)", async () => {
+    const nodes = new Set<string>();
+    for (let i = 0; i < 4; i++) {
+      const response = await generate(cluster.url, { num_predict: 1 }, `turn ${i}`, {
+        "x-hydra-session": "chat-42",
+      });
+      nodes.add(response.headers.get("x-hydra-node") ?? "?");
+      await response.arrayBuffer();
+    }
+    expect(nodes.size).toBe(1);
+  });
+
+  it("explains each decision in x-hydra-route, and dry-runs one at /v1/hydra/route", async () => {
+    const response = await generate(cluster.url, { num_predict: 8 }, "explain");
+    await response.arrayBuffer();
+    expect(response.headers.get("x-hydra-route")).toMatch(/^n\d ~\d+ ms.*; runner-up n\d ~\d+ ms/);
+    const dry = (await (
+      await fetch(`${cluster.url}/v1/hydra/route?model=${CHAT}&prompt=hello&num_predict=64`)
+    ).json()) as {
+      strategy: string;
+      candidates: { name: string; estimatedMs: number; breakdown: { decodeMs: number } }[];
+    };
+    expect(dry.strategy).toBe("intelligent");
+    expect(dry.candidates).toHaveLength(3);
+    expect(dry.candidates[0]?.breakdown.decodeMs).toBeGreaterThan(0);
+    const bad = await fetch(`${cluster.url}/v1/hydra/route?model=${CHAT}&strategy=fastest`);
+    expect(bad.status).toBe(400);
+  });
+
+  it("accepts a strategy per request and refuses an unknown one", async () => {
+    const ok = await generate(cluster.url, { num_predict: 1 }, "rr", { "x-hydra-strategy": "round_robin" });
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+    const bad = await generate(cluster.url, { num_predict: 1 }, "rr", { "x-hydra-strategy": "fastest" });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toContain("least_connections");
   });
 });

@@ -2,6 +2,9 @@
  * Liveness, health, metrics and Hydra's own view of the nodes.
  */
 import type { FastifyInstance } from "fastify";
+import { BadRequestError } from "../../errors.js";
+import { requestFeatures } from "../../pool/router/features.js";
+import { routingStrategySchema } from "../../pool/router/strategies.js";
 import type { GatewayContext } from "../exchange.js";
 
 export interface NodeView {
@@ -40,6 +43,43 @@ export async function opsRoutes(app: FastifyInstance, ctx: GatewayContext): Prom
   app.get("/metrics", async (_request, reply) => {
     const text = await ctx.metrics.registry.metrics();
     return reply.type(ctx.metrics.registry.contentType).send(text);
+  });
+
+  // A dry run of the router: how a request would be placed now, with every candidate's estimate.
+  app.get<{ Querystring: Record<string, string | undefined> }>("/v1/hydra/route", async (request) => {
+    const { model, strategy, prompt, num_predict: numPredict, session } = request.query;
+    if (!model)
+      throw new BadRequestError(
+        "model is required: GET /v1/hydra/route?model=llama3.2&prompt=...&num_predict=...",
+      );
+    const parsedStrategy =
+      strategy === undefined ? ctx.config.routing.strategy : routingStrategySchema.safeParse(strategy).data;
+    if (parsedStrategy === undefined) {
+      throw new BadRequestError(
+        `invalid strategy "${strategy}": use one of ${routingStrategySchema.options.join(", ")}`,
+      );
+    }
+    const body = {
+      model,
+      prompt: prompt ?? "",
+      ...(numPredict ? { options: { num_predict: Number(numPredict) } } : {}),
+    };
+    const features = requestFeatures({
+      path: "/api/generate",
+      body,
+      headers: session ? { "x-hydra-session": session } : {},
+    });
+    const ranking = await ctx.pool.rank(model, { features, strategy: parsedStrategy });
+    return {
+      strategy: parsedStrategy,
+      features,
+      candidates: ranking.map(({ name, estimatedMs, breakdown, reason }) => ({
+        name,
+        estimatedMs,
+        breakdown,
+        reason,
+      })),
+    };
   });
 
   app.get("/v1/hydra/nodes", async () => ({ nodes: ctx.pool.nodes.map((node) => nodeView(ctx, node)) }));

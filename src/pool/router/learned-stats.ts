@@ -1,0 +1,252 @@
+/**
+ * What the router has learned from the nodes' own answers: per node × model, EWMAs of the
+ * prefill rate (prompt tokens/s), the decode rate (output tokens/s) and the model load time;
+ * per model, the typical output length and cluster-wide rates. Pure data: the gateway feeds
+ * `record` with the timing fields of every final Ollama response, the router reads the
+ * getters, and `snapshot`/`load` turn it into plain JSON so that gateways can share it.
+ */
+import { z } from "zod";
+
+/** The timing fields of a final Ollama response; durations are in nanoseconds. */
+export interface ResponseStats {
+  prompt_eval_count?: number;
+  prompt_eval_duration?: number;
+  eval_count?: number;
+  eval_duration?: number;
+  load_duration?: number;
+}
+
+export interface LearnedStatsOptions {
+  /** Weight of a new sample in every EWMA (0..1]: 0.2 follows a change within ~10 answers. */
+  alpha: number;
+  /** Priors, used until a node × model (and the model anywhere) has been seen. */
+  prefillTokensPerSec: number;
+  decodeTokensPerSec: number;
+  /** Load time prior: model size / this disk-to-VRAM rate, plus `loadBaseMs`. */
+  loadMbPerSec: number;
+  loadBaseMs: number;
+  outputTokens: number;
+  /**
+   * Ollama reports a few milliseconds of load_duration even when the model was already in
+   * memory; only a longer one means the model was really (re)loaded.
+   */
+  realLoadMinMs: number;
+  /** Tiny evaluations are dominated by fixed overhead and would understate the rates. */
+  minSampleTokens: number;
+}
+
+export const DEFAULT_LEARNED_STATS_OPTIONS: Readonly<LearnedStatsOptions> = Object.freeze({
+  alpha: 0.2,
+  prefillTokensPerSec: 500,
+  decodeTokensPerSec: 20,
+  loadMbPerSec: 1000,
+  loadBaseMs: 200,
+  outputTokens: 256,
+  realLoadMinMs: 200,
+  minSampleTokens: 4,
+});
+
+/** Learned values of one node × model; a field is absent until a sample arrived. */
+export interface PairStats {
+  prefillTps?: number;
+  decodeTps?: number;
+  loadMs?: number;
+  samples: number;
+}
+
+/** Learned values of one model across all nodes. */
+export interface ModelStats {
+  prefillTps?: number;
+  decodeTps?: number;
+  outputTokens?: number;
+  samples: number;
+}
+
+const rate = z.number().positive().finite();
+const pairSchema = z.object({
+  prefillTps: rate.optional(),
+  decodeTps: rate.optional(),
+  loadMs: rate.optional(),
+  samples: z.number().int().nonnegative(),
+});
+const modelSchema = z.object({
+  prefillTps: rate.optional(),
+  decodeTps: rate.optional(),
+  outputTokens: rate.optional(),
+  samples: z.number().int().nonnegative(),
+});
+
+export const learnedStatsSnapshotSchema = z.object({
+  version: z.literal(1),
+  nodes: z.record(z.string(), z.record(z.string(), pairSchema)),
+  models: z.record(z.string(), modelSchema),
+});
+
+export type LearnedStatsSnapshot = z.infer<typeof learnedStatsSnapshotSchema>;
+
+const NS_PER_MS = 1e6;
+const NS_PER_S = 1e9;
+
+export class LearnedStats {
+  readonly options: Readonly<LearnedStatsOptions>;
+  /** Keyed by model, then node: a decision is about one model, so its map is looked up once. */
+  #pairs = new Map<string, Map<string, PairStats>>();
+  #models = new Map<string, ModelStats>();
+
+  constructor(options: Partial<LearnedStatsOptions> = {}) {
+    this.options = Object.freeze({ ...DEFAULT_LEARNED_STATS_OPTIONS, ...options });
+  }
+
+  /** Folds one final response of `model` on `node` into the averages; bad fields are ignored. */
+  record(node: string, model: string, stats: ResponseStats): void {
+    const pair = this.#pairFor(node, model);
+    const global = this.#modelFor(model);
+    const { alpha, minSampleTokens, realLoadMinMs } = this.options;
+    const prefill = tokensPerSec(stats.prompt_eval_count, stats.prompt_eval_duration, minSampleTokens);
+    if (prefill !== undefined) {
+      pair.prefillTps = ewma(pair.prefillTps, prefill, alpha);
+      global.prefillTps = ewma(global.prefillTps, prefill, alpha);
+    }
+    const decode = tokensPerSec(stats.eval_count, stats.eval_duration, minSampleTokens);
+    if (decode !== undefined) {
+      pair.decodeTps = ewma(pair.decodeTps, decode, alpha);
+      global.decodeTps = ewma(global.decodeTps, decode, alpha);
+    }
+    if (isPositive(stats.eval_count))
+      global.outputTokens = ewma(global.outputTokens, stats.eval_count, alpha);
+    const loadMs = isPositive(stats.load_duration) ? stats.load_duration / NS_PER_MS : 0;
+    if (loadMs >= realLoadMinMs) pair.loadMs = ewma(pair.loadMs, loadMs, alpha);
+    pair.samples += 1;
+    global.samples += 1;
+  }
+
+  /** The raw learned values of a node × model (no priors). */
+  pair(node: string, model: string): Readonly<PairStats> | undefined {
+    return this.#pairs.get(model)?.get(node);
+  }
+
+  /** The raw learned values of every node that served the model, by node name. */
+  pairsOf(model: string): ReadonlyMap<string, Readonly<PairStats>> | undefined {
+    return this.#pairs.get(model);
+  }
+
+  /** The raw learned values of a model across nodes (no priors). */
+  model(model: string): Readonly<ModelStats> | undefined {
+    return this.#models.get(model);
+  }
+
+  /** Prompt tokens/s: learned on this node, else the model's cluster-wide rate, else the prior. */
+  prefillTokensPerSec(node: string, model: string): number {
+    return (
+      this.pair(node, model)?.prefillTps ??
+      this.#models.get(model)?.prefillTps ??
+      this.options.prefillTokensPerSec
+    );
+  }
+
+  /** Output tokens/s: learned on this node, else the model's cluster-wide rate, else the prior. */
+  decodeTokensPerSec(node: string, model: string): number {
+    return (
+      this.pair(node, model)?.decodeTps ??
+      this.#models.get(model)?.decodeTps ??
+      this.options.decodeTokensPerSec
+    );
+  }
+
+  /**
+   * Milliseconds to load the model on the node: learned there, else from its size. Load time
+   * depends on the node's disk, so other nodes' loads are no better guide than the size.
+   */
+  loadMs(node: string, model: string, sizeMb: number): number {
+    return this.pair(node, model)?.loadMs ?? this.priorLoadMs(sizeMb);
+  }
+
+  priorLoadMs(sizeMb: number): number {
+    return this.options.loadBaseMs + (Math.max(0, sizeMb) / this.options.loadMbPerSec) * 1000;
+  }
+
+  /** Output tokens a request to the model usually produces, for requests that set no limit. */
+  expectedOutputTokens(model: string): number {
+    return this.#models.get(model)?.outputTokens ?? this.options.outputTokens;
+  }
+
+  snapshot(): LearnedStatsSnapshot {
+    // Grouped by node, the way a reader thinks of it; fromEntries defines own properties,
+    // so a model named "__proto__" stays data.
+    const nodes = new Map<string, [string, PairStats][]>();
+    for (const [model, byNode] of this.#pairs) {
+      for (const [node, pair] of byNode) {
+        const entries = nodes.get(node) ?? [];
+        entries.push([model, { ...pair }]);
+        nodes.set(node, entries);
+      }
+    }
+    return {
+      version: 1,
+      nodes: Object.fromEntries([...nodes].map(([node, entries]) => [node, Object.fromEntries(entries)])),
+      models: Object.fromEntries([...this.#models].map(([model, stats]) => [model, { ...stats }])),
+    };
+  }
+
+  /** Replaces everything learned with a snapshot (validated: it may come from another process). */
+  load(snapshot: unknown): void {
+    learnedStatsSnapshotSchema.parse(snapshot);
+    // Zod rebuilds records by assignment, which turns a "__proto__" key into a prototype:
+    // read the validated input's own entries instead, parsing each (plain-object) entry.
+    const valid = snapshot as LearnedStatsSnapshot;
+    const pairs = new Map<string, Map<string, PairStats>>();
+    for (const [node, models] of Object.entries(valid.nodes)) {
+      for (const [model, pair] of Object.entries(models)) {
+        const byNode = pairs.get(model) ?? new Map<string, PairStats>();
+        byNode.set(node, pairSchema.parse(pair));
+        pairs.set(model, byNode);
+      }
+    }
+    this.#pairs = pairs;
+    this.#models = new Map(
+      Object.entries(valid.models).map(([model, stats]) => [model, modelSchema.parse(stats)]),
+    );
+  }
+
+  #pairFor(node: string, model: string): PairStats {
+    const byNode = this.#byNode(model);
+    let pair = byNode.get(node);
+    if (pair === undefined) {
+      pair = { samples: 0 };
+      byNode.set(node, pair);
+    }
+    return pair;
+  }
+
+  #byNode(model: string): Map<string, PairStats> {
+    let byNode = this.#pairs.get(model);
+    if (byNode === undefined) {
+      byNode = new Map();
+      this.#pairs.set(model, byNode);
+    }
+    return byNode;
+  }
+
+  #modelFor(model: string): ModelStats {
+    let stats = this.#models.get(model);
+    if (stats === undefined) {
+      stats = { samples: 0 };
+      this.#models.set(model, stats);
+    }
+    return stats;
+  }
+}
+
+function isPositive(value: number | undefined): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0;
+}
+
+function tokensPerSec(count: number | undefined, durationNs: number | undefined, minTokens: number) {
+  if (!isPositive(count) || !isPositive(durationNs) || count < minTokens) return undefined;
+  return count / (durationNs / NS_PER_S);
+}
+
+/** The first sample starts the average; later ones move it by `alpha` of the difference. */
+function ewma(previous: number | undefined, sample: number, alpha: number): number {
+  return previous === undefined ? sample : previous + alpha * (sample - previous);
+}
