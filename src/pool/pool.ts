@@ -81,6 +81,9 @@ export type ClusterModel<T> = T & { nodes: string[] };
 const MB = 1024 * 1024;
 const NO_KEYS: ReadonlySet<string> = new Set();
 const MAX_SESSIONS_PER_NODE = 512;
+/** Intelligent routing considers nodes whose estimate is within this of the best one's. */
+const CLOSE_ENOUGH = 1.5;
+const CLOSE_ENOUGH_MS = 250;
 
 /** Requests for an unknown model re-read inventories at most this often. */
 const MISS_REFRESH_INTERVAL_MS = 1_000;
@@ -440,7 +443,13 @@ export class NodePool extends EventEmitter<PoolEvents> {
         throw error;
       }
     }
-    const usable = ranking.filter((candidate) => !excluded.has(candidate.name));
+    let usable = ranking.filter((candidate) => !excluded.has(candidate.name));
+    if (tries.size === 0 && (route.strategy ?? this.#options.routing.strategy) === "intelligent") {
+      // The estimates already include the wait for a slot: a node far slower than the best is
+      // no alternative, so the request waits for a slot on the close ones rather than taking it.
+      const best = usable[0]?.estimatedMs ?? 0;
+      usable = usable.filter((candidate) => candidate.estimatedMs <= best * CLOSE_ENOUGH + CLOSE_ENOUGH_MS);
+    }
     const ordered = [
       ...usable.filter((candidate) => !tries.has(candidate.name)),
       ...usable.filter((candidate) => tries.has(candidate.name)),
