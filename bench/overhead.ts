@@ -8,7 +8,7 @@
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type LoadResult, percentile, runLoad } from "./lib/load.js";
 import { memoryOf, round, startCli, startScript } from "./lib/processes.js";
@@ -73,7 +73,10 @@ async function main(): Promise<void> {
     }),
   );
   const sim = await startCli(["sim", "--cluster", clusterFile]);
-  const gateway = await startCli(["serve", "--port", "0", "--node", sim.url, "--log-level", "warn"]);
+  // The gateway is told the node's slots (its num_parallel), as a user would configure it.
+  const gatewayConfig = join(dirname(clusterFile), "hydra.yaml");
+  writeFileSync(gatewayConfig, JSON.stringify({ nodes: [{ url: sim.url, name: "bench", slots: 64 }] }));
+  const gateway = await startCli(["serve", "--port", "0", "--config", gatewayConfig, "--log-level", "warn"]);
   const floor = await startScript(fileURLToPath(new URL("./lib/minimal-proxy.js", import.meta.url)), [
     sim.url,
   ]);
