@@ -116,11 +116,7 @@ export class Exchange {
       reply.header("x-hydra-node", dispatch.node.name);
       reply.header("x-hydra-route", describeRoute(dispatch));
       if (model !== request.model) reply.header("x-hydra-model", model);
-      return new Exchange(ctx, request, dispatch, model, {
-        ...timing,
-        priority,
-        apiKey: bearerKeyOf(reply.request),
-      });
+      return new Exchange(ctx, request, dispatch, model, { ...timing, priority, apiKey: key });
     } catch (error) {
       ctx.inFlight.close(ticket);
       if (ticket.stopError !== undefined) throw ticket.stopError;
