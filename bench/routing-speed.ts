@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import type { LoadedModel, RouterNodeSnapshot } from "../src/pool/router/cost-model.js";
 import type { RequestFeatures, TaskType } from "../src/pool/router/features.js";
 import { LearnedStats } from "../src/pool/router/learned-stats.js";
-import { seededRandom } from "../src/pool/router/seeded-random.js";
 import { rank } from "../src/pool/router/strategies.js";
+import { seededRandom } from "../src/random/seeded-random.js";
 
 const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url));
 const MODELS = 20;

@@ -3,17 +3,8 @@
  * benchmark, and every strategy within a run, sees exactly the same requests.
  */
 
-/** mulberry32: 32-bit state, uniform floats in [0, 1). Not cryptographic; plenty for workloads. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded source (mulberry32), under the name the workload code uses. */
+export { seededRandom as mulberry32 } from "../../src/random/seeded-random.js";
 
 /** An exponential draw with the given rate: the gap between two Poisson arrivals. */
 export function exponential(random: () => number, ratePerUnit: number): number {

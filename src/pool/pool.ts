@@ -9,6 +9,7 @@ import { ModelNotFoundError, NoNodeAvailableError, UpstreamError } from "../erro
 import { errorMessageOf } from "../protocol/ollama/error-body.js";
 import { modelKey } from "../protocol/ollama/model-name.js";
 import type { PsModel, TagModel } from "../protocol/ollama/types.js";
+import { seededRandom } from "../random/seeded-random.js";
 import { AdmissionController } from "./admission/controller.js";
 import type { NodeBackend, UpstreamRequest, UpstreamResponse } from "./backend/backend.js";
 import { OllamaBackend } from "./backend/ollama-backend.js";
@@ -22,7 +23,6 @@ import { classifyError, classifyStatus, type Failure, type FailureKind } from ".
 import type { LoadedModel, RouterNodeSnapshot } from "./router/cost-model.js";
 import type { RequestFeatures } from "./router/features.js";
 import { LearnedStats } from "./router/learned-stats.js";
-import { seededRandom } from "./router/seeded-random.js";
 import { type RankedCandidate, type RoutingStrategy, rank as rankBy } from "./router/strategies.js";
 
 export interface PoolEvents {

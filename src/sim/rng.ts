@@ -3,6 +3,7 @@
  * lengths, fault probabilities) draws from these, so a run is reproducible from its seeds.
  */
 import { createHash } from "node:crypto";
+import { seededRandom } from "../random/seeded-random.js";
 
 /** 32-bit FNV-1a hash of a string: cheap, stable across runs and platforms. */
 export function hashString(text: string, seed = 0x811c9dc5): number {
@@ -19,21 +20,13 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
 
-/** Mulberry32: a tiny PRNG with a 32-bit state, good enough for simulation and fully deterministic. */
+/** Draws for the simulation from one seeded stream (mulberry32), fully deterministic. */
 export class Rng {
-  private state: number;
+  /** A float in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
 
   /** An integer in [min, max], both inclusive. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "./seeded-random.js";
+import { seededRandom } from "../../random/seeded-random.js";
 import { orderByKey } from "./stable-order.js";
 
 describe("orderByKey", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../random/seeded-random.js";
 import type { RouterNodeSnapshot } from "./cost-model.js";
 import type { RequestFeatures } from "./features.js";
 import { LearnedStats } from "./learned-stats.js";
-import { seededRandom } from "./seeded-random.js";
 import { type RankedCandidate, ROUTING_STRATEGIES, type RoutingStrategy, rank } from "./strategies.js";
 
 const SECOND = 1e9;

@@ -1,5 +1,6 @@
 /**
- * A small seeded random source (mulberry32) for the `random` strategy, tests and benchmarks:
+ * The one seeded random source (mulberry32) of the project: the simulator, the `random`
+ * routing strategy, tests and benchmarks:
  * the same seed gives the same sequence, so a routing decision can be replayed.
  */
 export function seededRandom(seed: number): () => number {
