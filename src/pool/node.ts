@@ -5,13 +5,31 @@ import type { NodeBackend } from "./backend/backend.js";
 
 export type NodeHealth = "unknown" | "up" | "down";
 
+/** How the pool learned of the node: listed in config, found by a network scan, or registered by its agent. */
+export type NodeSource = "config" | "discovery" | "agent";
+
+/** What a node's agent reports of the machine (absent for nodes without an agent). */
+export interface NodeResources {
+  /** Sum over the machine's GPUs; absent when it has none the agent can read. */
+  vramTotalMb?: number;
+  vramFreeMb?: number;
+  /** The agent missed its heartbeats: the machine may be gone, so the node takes no new requests. */
+  stale: boolean;
+  /** When the agent last reported (ms since the epoch). */
+  reportedAt: number;
+}
+
 /** One Ollama node as the pool sees it: configuration, inventory and live load. */
 export class PoolNode {
   readonly name: string;
   readonly url: string;
   readonly tags: readonly string[];
   readonly weight: number;
+  /** Requests the node runs at once (its OLLAMA_NUM_PARALLEL). */
+  readonly slots: number;
+  readonly source: NodeSource;
   readonly backend: NodeBackend;
+  resources: NodeResources | undefined;
 
   health: NodeHealth = "unknown";
   lastError: string | undefined;
@@ -23,11 +41,17 @@ export class PoolNode {
   /** Models resident in memory by canonical name. */
   loaded = new Map<string, PsModel>();
 
-  constructor(config: NodeConfig & { name: string }, backend: NodeBackend) {
+  constructor(
+    config: NodeConfig & { name: string; slots: number },
+    backend: NodeBackend,
+    source: NodeSource = "config",
+  ) {
     this.name = config.name;
     this.url = config.url;
     this.tags = config.tags;
     this.weight = config.weight;
+    this.slots = config.slots;
+    this.source = source;
     this.backend = backend;
   }
 

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { HydraConfig } from "../config/schema.js";
+import type { HydraConfig, NodeConfig } from "../config/schema.js";
 import { ModelNotFoundError, NoNodeAvailableError, UpstreamError } from "../errors.js";
 import { errorMessageOf } from "../protocol/ollama/error-body.js";
 import { modelKey } from "../protocol/ollama/model-name.js";
@@ -17,7 +17,7 @@ import { HealthMonitor } from "./health/monitor.js";
 import type { Outcome } from "./health/outcome.js";
 import { TtftTracker } from "./hedging/ttft.js";
 import { refreshInventory } from "./inventory.js";
-import { type NodeHealth, PoolNode } from "./node.js";
+import { type NodeHealth, type NodeResources, type NodeSource, PoolNode } from "./node.js";
 import { backoffDelayMs } from "./retry/backoff.js";
 import { classifyError, classifyStatus, type Failure, type FailureKind } from "./retry/classify.js";
 import type { LoadedModel, RouterNodeSnapshot } from "./router/cost-model.js";
@@ -33,6 +33,9 @@ export interface PoolEvents {
   "stream-broken": [{ node: string; message: string }];
   /** A request waited too long for its first byte and was sent to a second node too. */
   hedge: [{ model: string; node: string; outcome: "started" | "hedge_won" | "primary_won" }];
+  /** A node joined the pool (discovery, agent registration) or left it. */
+  "node-added": [{ node: string; url: string; source: NodeSource }];
+  "node-removed": [{ node: string; url: string; reason: string }];
 }
 
 export interface DispatchOptions {
@@ -89,7 +92,7 @@ const CLOSE_ENOUGH_MS = 250;
 const MISS_REFRESH_INTERVAL_MS = 1_000;
 
 export class NodePool extends EventEmitter<PoolEvents> {
-  readonly nodes: readonly PoolNode[];
+  #nodes: PoolNode[] = [];
   /** Circuit breakers, outlier ejection and active checks: which nodes may take traffic. */
   readonly health: HealthMonitor;
   /** Per-node slots and the priority queue for requests that wait for one. */
@@ -104,6 +107,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
   /** Per node, when each model last served a request (epoch ms). */
   readonly #lastUsed = new Map<string, Map<string, number>>();
   readonly #options: PoolOptions;
+  readonly #backendFactory: BackendFactory;
   #timer: NodeJS.Timeout | undefined;
   #initialRefresh: Promise<void> | undefined;
   #ready = false;
@@ -113,36 +117,92 @@ export class NodePool extends EventEmitter<PoolEvents> {
   constructor(options: PoolOptions) {
     super();
     this.#options = options;
-    const factory = options.backendFactory ?? ((url: string) => new OllamaBackend(url, options.upstream));
-    this.nodes = options.nodes.map(
-      (config) => new PoolNode({ ...config, name: config.name ?? config.url }, factory(config.url)),
-    );
+    this.#backendFactory =
+      options.backendFactory ?? ((url: string) => new OllamaBackend(url, options.upstream));
     this.#random = seededRandom(options.routing.seed);
-    this.health = new HealthMonitor({
-      nodes: this.nodes.map(({ name, url }) => ({ name, url })),
-      config: options.health,
-    });
+    this.health = new HealthMonitor({ nodes: [], config: options.health });
     this.admission = new AdmissionController({ config: options.admission });
-    for (const [index, node] of this.nodes.entries()) {
-      this.admission.setSlots(node.name, options.nodes[index]?.slots ?? options.admission.defaultSlots);
-    }
+    for (const config of options.nodes) this.addNode(config, "config");
     this.health.on("change", (change) => {
-      const index = this.nodes.findIndex((node) => node.name === change.node);
-      const node = this.nodes[index];
+      const node = this.node(change.node);
       if (node === undefined) return;
-      // An ejected or probing node hands no slot to waiting requests; they go to the others.
-      // (A probing node gets its one probe from the health checker.)
-      const slots = options.nodes[index]?.slots ?? options.admission.defaultSlots;
-      const out = change.to === "open" || change.to === "half-open";
-      this.admission.setSlots(node.name, out ? 0 : slots);
+      this.#syncSlots(node);
       // A node back in rotation may have restarted with other models: read its inventory at once.
       if (change.to === "closed") void this.refresh(node);
     });
   }
 
+  /** Every node in the pool, in the order they joined. */
+  get nodes(): readonly PoolNode[] {
+    return this.#nodes;
+  }
+
+  /**
+   * Adds a node while the gateway runs (a network scan found it, or its agent registered).
+   * A node with the same URL is not added twice: the one already there is returned. A started
+   * pool reads the new node's inventory at once, so it takes traffic within one round trip.
+   */
+  addNode(config: NodeConfig, source: NodeSource): PoolNode {
+    const existing = this.#nodes.find((node) => node.url === config.url);
+    if (existing !== undefined) return existing;
+    const name = this.#uniqueName(config.name ?? config.url);
+    const slots = config.slots ?? this.#options.admission.defaultSlots;
+    const node = new PoolNode({ ...config, name, slots }, this.#backendFactory(config.url), source);
+    this.#nodes = [...this.#nodes, node];
+    this.health.addNode({ name, url: config.url });
+    this.admission.setSlots(name, slots);
+    this.emit("node-added", { node: name, url: node.url, source });
+    if (this.#timer !== undefined) void this.refresh(node);
+    return node;
+  }
+
+  /**
+   * Takes a node out of the pool (its agent deregistered or was forgotten). Requests waiting
+   * for one of its slots go elsewhere; requests running on it finish before its connections close.
+   */
+  removeNode(name: string, reason: string): boolean {
+    const node = this.node(name);
+    if (node === undefined) return false;
+    this.#nodes = this.#nodes.filter((other) => other !== node);
+    this.health.removeNode(name);
+    this.admission.removeNode(name);
+    this.#affinity.delete(name);
+    this.#lastUsed.delete(name);
+    this.emit("node-removed", { node: name, url: node.url, reason });
+    void node.backend.close();
+    return true;
+  }
+
+  /** Records what the node's agent reported; a stale node stops taking new requests until it reports again. */
+  setResources(name: string, resources: NodeResources | undefined): void {
+    const node = this.node(name);
+    if (node === undefined) return;
+    node.resources = resources;
+    this.#syncSlots(node);
+  }
+
+  /**
+   * The slots waiting requests may take on the node: none while it is ejected or probing (the
+   * health checker sends the probe), or while its agent is stale; otherwise all of them.
+   */
+  #syncSlots(node: PoolNode): void {
+    const phase = this.health.state(node.name)?.breaker ?? "closed";
+    const out = phase !== "closed" || node.resources?.stale === true;
+    this.admission.setSlots(node.name, out ? 0 : node.slots);
+  }
+
+  /** Two nodes may not share a name: a later one gets a numbered suffix. */
+  #uniqueName(wanted: string): string {
+    let name = wanted;
+    for (let n = 2; this.node(name) !== undefined; n++) name = `${wanted}-${n}`;
+    return name;
+  }
+
   /** May the node take a request now: its inventory is known and its breaker lets traffic through. */
   usable(node: PoolNode): boolean {
-    return node.lastSeenAt !== undefined && this.health.isAvailable(node.name);
+    return (
+      node.lastSeenAt !== undefined && node.resources?.stale !== true && this.health.isAvailable(node.name)
+    );
   }
 
   /**
@@ -225,7 +285,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
   #snapshots(model: string): RouterNodeSnapshot[] {
     const key = modelKey(model);
     const now = Date.now();
-    return this.nodes.map((node, index) => {
+    return this.#nodes.map((node) => {
       const lastUsed = this.#lastUsed.get(node.name);
       const loadedModels: LoadedModel[] = [];
       for (const [loadedKey, loaded] of node.loaded) {
@@ -243,9 +303,10 @@ export class NodePool extends EventEmitter<PoolEvents> {
         hasModel: node.models.has(key),
         modelLoaded: node.loaded.has(key),
         inFlight: node.inFlight,
-        slots: this.#options.nodes[index]?.slots ?? this.#options.admission.defaultSlots,
+        slots: node.slots,
         queued: 0,
         loadedModels,
+        ...vramOf(node.resources),
         modelSizeMb: (node.models.get(key)?.size ?? 0) / MB,
         tags: node.tags,
         weight: node.weight,
@@ -545,6 +606,15 @@ function unionBy<T extends { name: string }>(
     }
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Free and total VRAM as the node's agent last reported them (unknown without an agent). */
+function vramOf(resources: NodeResources | undefined): { vramTotalMb?: number; vramFreeMb?: number } {
+  if (resources === undefined || resources.stale) return {};
+  return {
+    ...(resources.vramTotalMb === undefined ? {} : { vramTotalMb: resources.vramTotalMb }),
+    ...(resources.vramFreeMb === undefined ? {} : { vramFreeMb: resources.vramFreeMb }),
+  };
 }
 
 function upstreamError(node: string, failure: Failure): UpstreamError {

@@ -10,8 +10,10 @@ import type { GatewayContext } from "../exchange.js";
 export interface NodeView {
   name: string;
   url: string;
-  /** up · degraded · ejected · probing · unknown (no inventory yet) */
+  /** up · degraded · ejected · probing · stale (its agent stopped reporting) · unknown (no inventory yet) */
   health: string;
+  /** How the gateway learned of the node: config, discovery (network scan) or agent. */
+  source: string;
   breaker: "closed" | "open" | "half-open";
   ejections: number;
   /** 0-1: recent 429/503 answers. */
@@ -24,6 +26,8 @@ export interface NodeView {
   weight: number;
   inFlight: number;
   models: { name: string; loaded: boolean; size: number }[];
+  /** What the node's agent last reported; null without an agent. */
+  resources: { vramTotalMb: number | null; vramFreeMb: number | null; reportedAt: string } | null;
 }
 
 export async function opsRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
@@ -91,7 +95,8 @@ function nodeView(ctx: GatewayContext, node: GatewayContext["pool"]["nodes"][num
   return {
     name: node.name,
     url: node.url,
-    health: healthWord(node.lastSeenAt !== undefined, health?.status),
+    health: node.resources?.stale ? "stale" : healthWord(node.lastSeenAt !== undefined, health?.status),
+    source: node.source,
     breaker: health?.breaker ?? "closed",
     ejections: health?.totalEjections ?? 0,
     penalty: Math.round((health?.penalty ?? 0) * 100) / 100,
@@ -107,6 +112,14 @@ function nodeView(ctx: GatewayContext, node: GatewayContext["pool"]["nodes"][num
       loaded: node.loaded.has(key),
       size: model.size,
     })),
+    resources:
+      node.resources === undefined
+        ? null
+        : {
+            vramTotalMb: node.resources.vramTotalMb ?? null,
+            vramFreeMb: node.resources.vramFreeMb ?? null,
+            reportedAt: new Date(node.resources.reportedAt).toISOString(),
+          },
   };
 }
 
