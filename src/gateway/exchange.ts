@@ -20,6 +20,8 @@ import type { Dispatch, NodePool, RouteOptions } from "../pool/pool.js";
 import { requestFeatures } from "../pool/router/features.js";
 import { type RoutingStrategy, routingStrategySchema } from "../pool/router/strategies.js";
 import type { GenerationStats } from "../protocol/ollama/types.js";
+import type { EventBus } from "./events/bus.js";
+import type { HydraEventMap } from "./events/types.js";
 import type { InFlightRequests, Ticket } from "./in-flight.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { bearerKeyOf } from "./rate-limit/hook.js";
@@ -37,6 +39,8 @@ export interface GatewayContext {
   log: FastifyBaseLogger;
   config: HydraConfig;
   limiter: RateLimiter;
+  /** Live events for the event stream and the dashboard. */
+  events: EventBus;
 }
 
 export interface ExchangeRequest {
@@ -67,6 +71,7 @@ export class Exchange {
   readonly #brokenNodes = new Set<string>();
   readonly #apiKey: string | undefined;
   readonly #priority: number;
+  readonly #requestId: string;
   #firstTokenSeen = false;
   #completed = false;
 
@@ -81,6 +86,7 @@ export class Exchange {
       ticket: Ticket;
       priority: number;
       apiKey: string | undefined;
+      requestId: string;
     },
   ) {
     this.#ctx = ctx;
@@ -92,6 +98,7 @@ export class Exchange {
     this.#ticket = timing.ticket;
     this.#priority = timing.priority;
     this.#apiKey = timing.apiKey;
+    this.#requestId = timing.requestId;
   }
 
   static async open(ctx: GatewayContext, request: ExchangeRequest, reply: FastifyReply): Promise<Exchange> {
@@ -112,11 +119,22 @@ export class Exchange {
         (key === undefined ? undefined : ctx.keyPriorities.get(key)) ?? ctx.config.admission.defaultPriority;
       const priority = parsePriority(Array.isArray(header) ? header[0] : header, undefined, fallback);
       const route = routeOf(ctx, reply, request, priority);
+      const requestId = reply.request.id;
+      if (ctx.events.wants("request.started"))
+        ctx.events.publish("request.started", {
+          requestId,
+          route: request.route,
+          model: request.model,
+          priority,
+        });
       const { dispatch, model } = await dispatchWithFallbacks(ctx, request, { ...timing, priority, route });
+      const summary = describeRoute(dispatch);
       reply.header("x-hydra-node", dispatch.node.name);
-      reply.header("x-hydra-route", describeRoute(dispatch));
+      reply.header("x-hydra-route", summary);
       if (model !== request.model) reply.header("x-hydra-model", model);
-      return new Exchange(ctx, request, dispatch, model, { ...timing, priority, apiKey: key });
+      if (ctx.events.wants("route.decision"))
+        ctx.events.publish("route.decision", routeDecision(requestId, model, route, dispatch, summary));
+      return new Exchange(ctx, request, dispatch, model, { ...timing, priority, apiKey: key, requestId });
     } catch (error) {
       ctx.inFlight.close(ticket);
       if (ticket.stopError !== undefined) throw ticket.stopError;
@@ -218,6 +236,15 @@ export class Exchange {
       ms: Math.round(seconds * 1000),
       legs: this.legs,
     };
+    if (this.#ctx.events.wants("request.finished")) {
+      this.#ctx.events.publish("request.finished", {
+        requestId: this.#requestId,
+        ...fields,
+        promptTokens: stats?.prompt_eval_count ?? 0,
+        outputTokens: stats?.eval_count ?? 0,
+        ...(finalStatus === 200 ? {} : { error: error ?? "client closed the connection" }),
+      });
+    }
     if (finalStatus === 200) this.#ctx.log.debug(fields, "request completed");
     else this.#ctx.log.warn({ ...fields, error: error ?? "client closed the connection" }, "request failed");
   }
@@ -318,6 +345,29 @@ function strategyOf(header: string | string[] | undefined): RoutingStrategy | un
     );
   }
   return parsed.data;
+}
+
+function routeDecision(
+  requestId: string,
+  model: string,
+  route: RouteOptions,
+  dispatch: Dispatch,
+  summary: string,
+): HydraEventMap["route.decision"] {
+  return {
+    requestId,
+    model,
+    strategy: route.strategy ?? "intelligent",
+    node: dispatch.node.name,
+    runnerUp: dispatch.ranking.find((candidate) => candidate.name !== dispatch.node.name)?.name ?? null,
+    summary,
+    candidates: dispatch.ranking.map((candidate) => ({
+      node: candidate.name,
+      estimatedMs: Math.round(candidate.estimatedMs),
+      breakdown: candidate.breakdown,
+      reason: candidate.reason,
+    })),
+  };
 }
 
 /** `x-hydra-route`: the node chosen, the runner-up, their estimates and the main factors. */

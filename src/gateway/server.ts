@@ -2,7 +2,7 @@
  * Assembles the gateway: one Fastify server with the Ollama, OpenAI and Hydra APIs
  * as separate plugins over one node pool.
  */
-
+import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import pino, { type Logger } from "pino";
@@ -11,12 +11,14 @@ import { ShuttingDownError } from "../errors.js";
 import { type BackendFactory, NodePool } from "../pool/pool.js";
 import { installAuth } from "./auth.js";
 import { registerJsonBodyParser } from "./body.js";
+import { EventBus } from "./events/bus.js";
 import type { GatewayContext } from "./exchange.js";
 import { installErrorHandler } from "./http-errors.js";
 import { InFlightRequests } from "./in-flight.js";
 import { GatewayMetrics } from "./metrics.js";
 import { bearerKeyOf, installRateLimits } from "./rate-limit/hook.js";
 import { RateLimiter } from "./rate-limit/limiter.js";
+import { eventRoutes } from "./routes/events.js";
 import { ollamaApiRoutes } from "./routes/ollama-api.js";
 import { ollamaModelRoutes } from "./routes/ollama-models.js";
 import { openaiApiRoutes } from "./routes/openai-api.js";
@@ -31,6 +33,7 @@ export interface Gateway {
   app: FastifyInstance;
   pool: NodePool;
   metrics: GatewayMetrics;
+  events: EventBus;
   /**
    * Graceful shutdown: readiness (/health) turns 503 and new requests are refused at
    * once; requests in flight may finish within `timeoutMs`, then the rest end with an
@@ -64,7 +67,11 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    // A caller's x-request-id is kept (logged, sent back, in events); otherwise one is made up.
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
   });
+  const events = new EventBus();
   const limiter = new RateLimiter(config.rateLimits);
   const ctx: GatewayContext = {
     pool,
@@ -75,8 +82,10 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     inFlight: new InFlightRequests(),
     keyPriorities: apiKeys(config.auth).priorities,
     draining: false,
+    events,
   };
 
+  publishPoolEvents(pool, events);
   pool.on("node-health", (change) => app.log.info(change, `node ${change.node} inventory is ${change.to}`));
   pool.health.on("change", (change) => {
     const level = change.to === "open" || change.to === "degraded" ? "warn" : "info";
@@ -91,14 +100,21 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
   installAuth(app, apiKeys(config.auth).keys);
   // After auth, so that an invalid key is refused before it gets a budget of its own.
   installRateLimits(app, limiter, bearerKeyOf);
+  // Set before the route runs: streamed answers write their headers straight to the socket.
+  app.addHook("onRequest", (request, reply, done) => {
+    reply.header("x-request-id", request.id);
+    done();
+  });
   for (const routes of [opsRoutes, ollamaApiRoutes, ollamaModelRoutes, openaiApiRoutes]) {
     app.register(async (scope) => routes(scope, ctx));
   }
+  app.register(async (scope) => eventRoutes(scope, events));
 
   return {
     app,
     pool,
     metrics,
+    events,
     async start() {
       // Listen at once; requests that come before the nodes' first inventory wait for it.
       const [url] = await Promise.all([
@@ -134,4 +150,18 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
       await pool.stop();
     },
   };
+}
+
+/** The pool's changes, as events for the stream (rare: published whether or not anyone listens). */
+function publishPoolEvents(pool: NodePool, events: EventBus): void {
+  pool.health.on("change", ({ node, from, to, reason }) =>
+    events.publish("node.health", { node, from, to, reason }),
+  );
+  pool.on("node-added", (added) => events.publish("node.added", added));
+  pool.on("node-removed", (removed) => events.publish("node.removed", removed));
+  pool.on("node-stale", (stale) => events.publish("node.stale", stale));
+  pool.on("hedge", (hedge) => events.publish("hedge", hedge));
+  pool.on("attempt-failed", (failure) => {
+    if (events.wants("request.retry")) events.publish("request.retry", failure);
+  });
 }

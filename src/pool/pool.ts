@@ -36,6 +36,8 @@ export interface PoolEvents {
   /** A node joined the pool (discovery, agent registration) or left it. */
   "node-added": [{ node: string; url: string; source: NodeSource }];
   "node-removed": [{ node: string; url: string; reason: string }];
+  /** The node's agent stopped reporting (stale) or reported again. */
+  "node-stale": [{ node: string; stale: boolean }];
 }
 
 export interface DispatchOptions {
@@ -177,8 +179,11 @@ export class NodePool extends EventEmitter<PoolEvents> {
   setResources(name: string, resources: NodeResources | undefined): void {
     const node = this.node(name);
     if (node === undefined) return;
+    const wasStale = node.resources?.stale === true;
     node.resources = resources;
     this.#syncSlots(node);
+    const stale = resources?.stale === true;
+    if (stale !== wasStale) this.emit("node-stale", { node: name, stale });
   }
 
   /**

@@ -1,0 +1,75 @@
+/**
+ * The gateway's live events, as `GET /v1/hydra/events` streams them (Server-Sent Events:
+ * `id:` is the sequence number, `event:` the type, `data:` the JSON below). One typed union,
+ * so the dashboard, tests and users read the same documented shapes.
+ */
+import type { CostBreakdown } from "../../pool/router/cost-model.js";
+
+export interface RouteCandidateView {
+  node: string;
+  estimatedMs: number;
+  breakdown: CostBreakdown;
+  reason: string;
+}
+
+export interface HydraEventMap {
+  /** A client request arrived and is being placed. */
+  "request.started": { requestId: string; route: string; model: string; priority: number };
+  /** The router placed a request: the chosen node, the runner-up, and every candidate's estimate. */
+  "route.decision": {
+    requestId: string;
+    model: string;
+    strategy: string;
+    node: string;
+    runnerUp: string | null;
+    /** The x-hydra-route header's text. */
+    summary: string;
+    candidates: RouteCandidateView[];
+  };
+  /** A request ended, however it ended (status 499: the client went away). */
+  "request.finished": {
+    requestId: string;
+    route: string;
+    model: string;
+    node: string;
+    status: number;
+    ms: number;
+    /** Upstream legs: 1, plus one per mid-stream continuation. */
+    legs: number;
+    promptTokens: number;
+    outputTokens: number;
+    error?: string;
+  };
+  /** An attempt failed before the node answered; the request went on elsewhere (or gave up). */
+  "request.retry": { node: string; kind: string; status: number; message: string };
+  /** A node's breaker changed state (ejected, probing, back). */
+  "node.health": { node: string; from: string; to: string; reason: string };
+  "node.added": { node: string; url: string; source: string };
+  "node.removed": { node: string; url: string; reason: string };
+  /** A node's agent stopped reporting (stale: true) or reported again (stale: false). */
+  "node.stale": { node: string; stale: boolean };
+  hedge: { model: string; node: string; outcome: string };
+}
+
+export type HydraEventType = keyof HydraEventMap;
+
+export interface HydraEvent<T extends HydraEventType = HydraEventType> {
+  /** Increases by one per event, from 1 at gateway start (SSE `id`, for Last-Event-ID). */
+  seq: number;
+  type: T;
+  /** Milliseconds since the epoch. */
+  at: number;
+  data: HydraEventMap[T];
+}
+
+export const EVENT_TYPES: readonly HydraEventType[] = [
+  "request.started",
+  "route.decision",
+  "request.finished",
+  "request.retry",
+  "node.health",
+  "node.added",
+  "node.removed",
+  "node.stale",
+  "hedge",
+];

@@ -1,0 +1,94 @@
+/**
+ * `GET /v1/hydra/events`: the live event stream as Server-Sent Events. Any EventSource,
+ * `curl -N`, or the dashboard can follow routing decisions, requests and node changes as
+ * they happen. `?types=route.decision,node.health` narrows it; a reconnecting client's
+ * `Last-Event-ID` (or `?after=`) replays what it missed from the recent history.
+ */
+import type { ServerResponse } from "node:http";
+import type { FastifyInstance } from "fastify";
+import { BadRequestError } from "../../errors.js";
+import type { EventBus } from "../events/bus.js";
+import { EVENT_TYPES, type HydraEvent, type HydraEventType } from "../events/types.js";
+
+/** A comment line now and then keeps proxies and load balancers from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+/**
+ * A subscriber this far behind is not reading: it is cut off (its EventSource reconnects with
+ * Last-Event-ID) rather than letting the gateway buffer events for it without bound.
+ */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+export async function eventRoutes(app: FastifyInstance, bus: EventBus): Promise<void> {
+  const open = new Set<ServerResponse>();
+  // Streams never end by themselves: end them, or the server's close would wait for them forever.
+  app.addHook("preClose", async () => {
+    for (const stream of open) stream.end();
+  });
+
+  app.get<{ Querystring: { types?: string; after?: string } }>("/v1/hydra/events", (request, reply) => {
+    const types = parseTypes(request.query.types);
+    const lastId = request.headers["last-event-id"] ?? request.query.after;
+    const afterSeq = parseAfter(typeof lastId === "string" ? lastId : undefined);
+    reply.hijack();
+    const stream = reply.raw;
+    stream.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      // nginx would otherwise hold events back in its buffer.
+      "x-accel-buffering": "no",
+    });
+    stream.write(`retry: 1000\n: hydra events${types ? ` (${[...types].join(",")})` : ""}\n\n`);
+    open.add(stream);
+    const unsubscribe = bus.subscribe(
+      (event) => {
+        if (stream.writableLength > MAX_BUFFERED_BYTES) {
+          request.log.warn("event-stream subscriber is not reading; disconnecting it");
+          stream.destroy();
+          return;
+        }
+        stream.write(formatEvent(event));
+      },
+      { ...(types ? { types } : {}), ...(afterSeq === undefined ? {} : { afterSeq }) },
+    );
+    const keepalive = setInterval(() => stream.write(": keep-alive\n\n"), KEEPALIVE_MS);
+    keepalive.unref();
+    stream.once("close", () => {
+      clearInterval(keepalive);
+      unsubscribe();
+      open.delete(stream);
+    });
+  });
+
+  // The recent events as plain JSON, for scripts that poll instead of streaming.
+  app.get<{ Querystring: { types?: string } }>("/v1/hydra/events/recent", async (request) => {
+    const types = parseTypes(request.query.types);
+    return { events: bus.recent().filter((event) => types === undefined || types.has(event.type)) };
+  });
+}
+
+export function formatEvent(event: HydraEvent): string {
+  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({ at: event.at, ...event.data })}\n\n`;
+}
+
+function parseTypes(value: string | undefined): ReadonlySet<HydraEventType> | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const known = new Set<string>(EVENT_TYPES);
+  const requested = value.split(",").map((type) => type.trim());
+  const unknown = requested.filter((type) => !known.has(type));
+  if (unknown.length > 0) {
+    throw new BadRequestError(
+      `unknown event type(s) ${unknown.join(", ")}: use any of ${EVENT_TYPES.join(", ")}`,
+    );
+  }
+  return new Set(requested as HydraEventType[]);
+}
+
+function parseAfter(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const seq = Number(value);
+  if (!Number.isInteger(seq) || seq < 0) {
+    throw new BadRequestError(`Last-Event-ID / after must be an event id (a whole number), got "${value}"`);
+  }
+  return seq;
+}
