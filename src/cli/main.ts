@@ -66,4 +66,16 @@ program
   .option("--json", "print JSON instead of a table")
   .action(async (options) => (await import("./commands/nodes.js")).nodes(options));
 
+program
+  .command("discover")
+  .description("scan networks for Ollama nodes (by /api/version and /api/tags) and print how to use them")
+  .argument("<targets...>", "CIDR ranges up to /16 (192.168.1.0/24), addresses or host names")
+  .option("-p, --port <port>", "port to probe on every address (repeatable; default 11434)", collect)
+  .option("--timeout-ms <ms>", "deadline of one probe (default 800)")
+  .option("--concurrency <n>", "probes in flight at once (default 64)")
+  .option("--json", "print JSON instead of a table")
+  .action(async (targets: string[], options) =>
+    (await import("./commands/discover.js")).discover(targets, options),
+  );
+
 program.parseAsync(process.argv).catch(exitWithError);

@@ -3,6 +3,7 @@
  * empty hydra.yaml (or none) is a working configuration.
  */
 import { z } from "zod";
+import { discoveryConfigSchema } from "../discovery/config.js";
 import { rateLimitConfigSchema } from "../gateway/rate-limit/config.js";
 import { admissionConfigSchema } from "../pool/admission/config.js";
 import { healthConfigSchema } from "../pool/health/config.js";
@@ -114,6 +115,7 @@ export const hydraConfigSchema = z.strictObject({
   routing: routingConfigSchema.default(routingConfigSchema.parse({})),
   retry: retryConfigSchema.default(retryConfigSchema.parse({})),
   health: healthConfigSchema.default(healthConfigSchema.parse({})),
+  discovery: discoveryConfigSchema.default(discoveryConfigSchema.parse({})),
   admission: admissionConfigSchema.default(admissionConfigSchema.parse({})),
   hedging: hedgingConfigSchema.default(hedgingConfigSchema.parse({})),
   rateLimits: rateLimitConfigSchema.default(rateLimitConfigSchema.parse({})),

@@ -11,6 +11,7 @@ import { ShuttingDownError } from "../errors.js";
 import { type BackendFactory, NodePool } from "../pool/pool.js";
 import { installAuth } from "./auth.js";
 import { registerJsonBodyParser } from "./body.js";
+import { type RunningDiscovery, startDiscovery } from "./discovery.js";
 import { EventBus } from "./events/bus.js";
 import type { GatewayContext } from "./exchange.js";
 import { installErrorHandler } from "./http-errors.js";
@@ -109,6 +110,8 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     app.register(async (scope) => routes(scope, ctx));
   }
   app.register(async (scope) => eventRoutes(scope, events));
+  let discovery: RunningDiscovery | undefined;
+  app.addHook("onClose", async () => discovery?.stop());
 
   return {
     app,
@@ -121,6 +124,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
         app.listen({ host: config.server.host, port: config.server.port }),
         pool.start(),
       ]);
+      if (config.discovery.scan.length > 0) discovery = startDiscovery(pool, config.discovery, app.log);
       return url;
     },
     async drain(timeoutMs = config.server.drainTimeoutMs) {
