@@ -78,4 +78,51 @@ program
     (await import("./commands/discover.js")).discover(targets, options),
   );
 
+const positiveInt = (flag: string) => (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${flag} ${value} is not a positive integer`);
+  return parsed;
+};
+
+program
+  .command("agent")
+  .description(
+    "run beside Ollama on a node: register it with the gateway and report its GPUs, memory and models",
+  )
+  .option("-g, --gateway <url>", "the gateway to register with", process.env.HYDRA_URL)
+  .option(
+    "--secret <secret>",
+    "the cluster secret (default: HYDRA_CLUSTER_SECRET, which other users cannot see in ps)",
+  )
+  .option("--ollama <url>", "this machine's Ollama (default: OLLAMA_HOST or http://127.0.0.1:11434)")
+  .option("--advertise <url>", "the Ollama URL the gateway should use (default: the --ollama URL)")
+  .option("--agent-url <url>", "the agent's URL as the gateway reaches it (default: from --host and --port)")
+  .option("--host <host>", "address to listen on (default 0.0.0.0)")
+  .option("-p, --port <port>", "port to listen on (default 8002; 0 = any free port)", port)
+  .option("--name <name>", "the node's name in the gateway (default: the host name)")
+  .option("-t, --tag <tag>", "a tag of the node (repeatable)", collect)
+  .option(
+    "--interval-ms <ms>",
+    "heartbeat period (default: what the gateway asks, 5000)",
+    positiveInt("--interval-ms"),
+  )
+  .option("--disk-path <dir>", "the filesystem whose free space is reported (default /)")
+  .option(
+    "--slots <n>",
+    "OLLAMA_NUM_PARALLEL of this Ollama (default: from the environment)",
+    positiveInt("--slots"),
+  )
+  .addOption(
+    new Option("--log-level <level>", "log level").choices([
+      "fatal",
+      "error",
+      "warn",
+      "info",
+      "debug",
+      "trace",
+      "silent",
+    ]),
+  )
+  .action(async (options) => (await import("./commands/agent.js")).agent(options));
+
 program.parseAsync(process.argv).catch(exitWithError);

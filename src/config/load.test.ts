@@ -78,6 +78,28 @@ describe("loadConfig", () => {
     expect(config.auth.keys).toEqual(["key-one-123", "key-two-456"]);
   });
 
+  it("reads the cluster settings from the environment: secret and Redis URL as text, scan ranges as a list", () => {
+    const config = loadConfig({
+      env: {
+        HYDRA_CLUSTER_SECRET: "1234567890123456789",
+        HYDRA_REDIS_URL: "redis://127.0.0.1:6379/2",
+        HYDRA_DISCOVERY_SCAN: "192.168.1.0/24, 10.0.0.5",
+        HYDRA_ROUTING_STRATEGY: "least_connections",
+      },
+      cwd: dirWith(),
+    });
+    expect(config.agents.secret).toBe("1234567890123456789");
+    expect(config.redis.url).toBe("redis://127.0.0.1:6379/2");
+    expect(config.discovery.scan).toEqual(["192.168.1.0/24", "10.0.0.5"]);
+    expect(config.routing.strategy).toBe("least_connections");
+  });
+
+  it("rejects a scan range too large, naming it", () => {
+    expect(() => loadConfig({ env: { HYDRA_DISCOVERY_SCAN: "10.0.0.0/8" }, cwd: dirWith() })).toThrow(
+      /discovery\.scan\[0\] = "10\.0\.0\.0\/8"/,
+    );
+  });
+
   it("reads an explicit --config file", () => {
     const dir = dirWith();
     const file = join(dir, "other.yaml");

@@ -39,9 +39,15 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   HYDRA_HEADERS_TIMEOUT_MS: ["upstream", "headersTimeoutMs"],
   HYDRA_BODY_TIMEOUT_MS: ["upstream", "bodyTimeoutMs"],
   HYDRA_INVENTORY_REFRESH_MS: ["inventory", "refreshIntervalMs"],
+  HYDRA_ROUTING_STRATEGY: ["routing", "strategy"],
+  HYDRA_CLUSTER_SECRET: ["agents", "secret"],
+  HYDRA_REDIS_URL: ["redis", "url"],
+  HYDRA_DISCOVERY_SCAN: ["discovery", "scan"],
 };
 
-const LIST_KEYS = new Set(["HYDRA_API_KEYS"]);
+const LIST_KEYS = new Set(["HYDRA_API_KEYS", "HYDRA_DISCOVERY_SCAN"]);
+/** Taken as written: a secret of digits is still a string. */
+const TEXT_KEYS = new Set(["HYDRA_CLUSTER_SECRET", "HYDRA_REDIS_URL"]);
 
 export const DEFAULT_CONFIG_FILE = "hydra.yaml";
 
@@ -92,7 +98,7 @@ function applyEnv(input: Record<string, unknown>, env: NodeJS.ProcessEnv): void 
   for (const [name, path] of Object.entries(ENV_KEYS)) {
     const raw = env[name];
     if (raw === undefined || raw === "") continue;
-    const value = LIST_KEYS.has(name) ? splitList(raw) : coerceScalar(raw);
+    const value = LIST_KEYS.has(name) ? splitList(raw) : TEXT_KEYS.has(name) ? raw.trim() : coerceScalar(raw);
     setPath(input, path, value);
   }
 }

@@ -3,12 +3,14 @@
  * empty hydra.yaml (or none) is a working configuration.
  */
 import { z } from "zod";
+import { agentsConfigSchema } from "../agent/config.js";
 import { discoveryConfigSchema } from "../discovery/config.js";
 import { rateLimitConfigSchema } from "../gateway/rate-limit/config.js";
 import { admissionConfigSchema } from "../pool/admission/config.js";
 import { healthConfigSchema } from "../pool/health/config.js";
 import { hedgingConfigSchema } from "../pool/hedging/config.js";
 import { routingStrategySchema } from "../pool/router/strategies.js";
+import { redisConfigSchema } from "../pool/shared-state/config.js";
 
 export const nodeConfigSchema = z.strictObject({
   url: z.string().min(1),
@@ -119,12 +121,14 @@ export const hydraConfigSchema = z.strictObject({
   admission: admissionConfigSchema.default(admissionConfigSchema.parse({})),
   hedging: hedgingConfigSchema.default(hedgingConfigSchema.parse({})),
   rateLimits: rateLimitConfigSchema.default(rateLimitConfigSchema.parse({})),
+  redis: redisConfigSchema.default(redisConfigSchema.parse({})),
   /** When no node can serve a model: `{model: [other, ...]}`. */
   fallbacks: modelChainsSchema,
   /** When a prompt does not fit a model's context: `{model: [bigger-context model, ...]}`. */
   contextWindowFallbacks: modelChainsSchema,
   auth: authConfigSchema.default(authConfigSchema.parse({})),
   log: logConfigSchema.default(logConfigSchema.parse({})),
+  agents: agentsConfigSchema.default(agentsConfigSchema.parse({})),
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

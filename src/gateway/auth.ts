@@ -6,14 +6,20 @@ import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { UnauthorizedError } from "../errors.js";
 
-const PUBLIC_PATHS = new Set(["/", "/health"]);
+const PUBLIC_PATHS = ["/", "/health"];
 
-export function installAuth(app: FastifyInstance, keys: readonly string[]): void {
+/** `selfAuthenticated`: routes that check credentials of their own (agents sign their requests). */
+export function installAuth(
+  app: FastifyInstance,
+  keys: readonly string[],
+  selfAuthenticated: readonly string[] = [],
+): void {
   if (keys.length === 0) return;
   const accepted = keys.map((key) => Buffer.from(key));
+  const exempt = new Set([...PUBLIC_PATHS, ...selfAuthenticated]);
   app.addHook("onRequest", async (request) => {
     const path = request.url.split("?", 1)[0] ?? "";
-    if (PUBLIC_PATHS.has(path)) return;
+    if (exempt.has(path)) return;
     const header = request.headers.authorization;
     const presented = header?.startsWith("Bearer ") ? Buffer.from(header.slice(7).trim()) : undefined;
     if (presented === undefined) throw new UnauthorizedError();

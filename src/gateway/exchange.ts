@@ -6,6 +6,7 @@
  */
 import type { FastifyBaseLogger, FastifyReply } from "fastify";
 import type { HydraConfig } from "../config/schema.js";
+import type { AgentRegistry } from "../discovery/agent-registry.js";
 import {
   BadRequestError,
   ModelNotFoundError,
@@ -41,6 +42,8 @@ export interface GatewayContext {
   limiter: RateLimiter;
   /** Live events for the event stream and the dashboard. */
   events: EventBus;
+  /** The node agents that registered, for the calls that go through them (pulls). */
+  agents: AgentRegistry;
 }
 
 export interface ExchangeRequest {

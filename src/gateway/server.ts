@@ -7,8 +7,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import pino, { type Logger } from "pino";
 import { apiKeys, type HydraConfig } from "../config/schema.js";
+import type { AgentRegistry } from "../discovery/agent-registry.js";
 import { ShuttingDownError } from "../errors.js";
 import { type BackendFactory, NodePool } from "../pool/pool.js";
+import { RedisSharedState } from "../pool/shared-state/redis-sync.js";
+import { createAgentRegistry } from "./agents.js";
 import { installAuth } from "./auth.js";
 import { registerJsonBodyParser } from "./body.js";
 import { type RunningDiscovery, startDiscovery } from "./discovery.js";
@@ -19,6 +22,7 @@ import { InFlightRequests } from "./in-flight.js";
 import { GatewayMetrics } from "./metrics.js";
 import { bearerKeyOf, installRateLimits } from "./rate-limit/hook.js";
 import { RateLimiter } from "./rate-limit/limiter.js";
+import { AGENT_SIGNED_PATHS, agentRoutes } from "./routes/agents.js";
 import { eventRoutes } from "./routes/events.js";
 import { ollamaApiRoutes } from "./routes/ollama-api.js";
 import { ollamaModelRoutes } from "./routes/ollama-models.js";
@@ -35,6 +39,10 @@ export interface Gateway {
   pool: NodePool;
   metrics: GatewayMetrics;
   events: EventBus;
+  /** Node agents that registered (empty unless agents.secret is set). */
+  agents: AgentRegistry;
+  /** Learned statistics and ejections shared with other gateways through Redis (with `redis.url`). */
+  sharedState: RedisSharedState | undefined;
   /**
    * Graceful shutdown: readiness (/health) turns 503 and new requests are refused at
    * once; requests in flight may finish within `timeoutMs`, then the rest end with an
@@ -84,7 +92,9 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     keyPriorities: apiKeys(config.auth).priorities,
     draining: false,
     events,
+    agents: createAgentRegistry(pool, config.agents, app.log),
   };
+  const { agents } = ctx;
 
   publishPoolEvents(pool, events);
   pool.on("node-health", (change) => app.log.info(change, `node ${change.node} inventory is ${change.to}`));
@@ -98,9 +108,9 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     // Draining: liveness and readiness still answer (readiness says 503), nothing new starts.
     if (ctx.draining && request.url !== "/" && request.url !== "/health") throw new ShuttingDownError();
   });
-  installAuth(app, apiKeys(config.auth).keys);
+  installAuth(app, apiKeys(config.auth).keys, AGENT_SIGNED_PATHS);
   // After auth, so that an invalid key is refused before it gets a budget of its own.
-  installRateLimits(app, limiter, bearerKeyOf);
+  installRateLimits(app, limiter, bearerKeyOf, AGENT_SIGNED_PATHS);
   // Set before the route runs: streamed answers write their headers straight to the socket.
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
@@ -110,20 +120,51 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     app.register(async (scope) => routes(scope, ctx));
   }
   app.register(async (scope) => eventRoutes(scope, events));
+  app.register(async (scope) =>
+    agentRoutes(scope, {
+      registry: agents,
+      secret: config.agents.secret,
+      maxSkewMs: config.agents.maxClockSkewMs,
+      heartbeatIntervalMs: config.agents.heartbeatIntervalMs,
+    }),
+  );
   let discovery: RunningDiscovery | undefined;
-  app.addHook("onClose", async () => discovery?.stop());
+  app.addHook("onClose", async () => {
+    agents.stop();
+    await discovery?.stop();
+  });
+  const redisUrl = config.redis.url;
+  const sharedState =
+    redisUrl === undefined
+      ? undefined
+      : new RedisSharedState({
+          ...config.redis,
+          url: redisUrl,
+          stats: pool.stats,
+          health: pool.health,
+          nodes: () => pool.nodes,
+          log: app.log,
+        });
+  app.addHook("onClose", async () => sharedState?.stop());
 
   return {
     app,
     pool,
     metrics,
     events,
+    agents,
+    sharedState,
     async start() {
       // Listen at once; requests that come before the nodes' first inventory wait for it.
       const [url] = await Promise.all([
-        app.listen({ host: config.server.host, port: config.server.port }),
+        // What other gateways learned and ejected is taken over before the first request (a
+        // missing Redis delays this by at most a couple of seconds; it is joined when it is back).
+        (sharedState?.start() ?? Promise.resolve()).then(() =>
+          app.listen({ host: config.server.host, port: config.server.port }),
+        ),
         pool.start(),
       ]);
+      agents.start();
       if (config.discovery.scan.length > 0) discovery = startDiscovery(pool, config.discovery, app.log);
       return url;
     },

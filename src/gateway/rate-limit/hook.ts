@@ -8,7 +8,7 @@ import { RateLimitedError } from "./errors.js";
 import type { RateLimiter } from "./limiter.js";
 
 /** Liveness and scraping must keep working when clients exhaust their budgets. */
-const UNLIMITED_PATHS = new Set(["/", "/health", "/metrics"]);
+const UNLIMITED_PATHS = ["/", "/health", "/metrics"];
 
 /**
  * Installs the limiter. `keyOf` names the API key a request is billed to (see `bearerKeyOf`).
@@ -18,11 +18,14 @@ export function installRateLimits(
   app: FastifyInstance,
   limiter: RateLimiter,
   keyOf: (request: FastifyRequest) => string | undefined,
+  /** Cluster traffic (agents' heartbeats) that client budgets must not throttle. */
+  alsoUnlimited: readonly string[] = [],
 ): void {
   if (!limiter.enabled) return;
+  const unlimited = new Set([...UNLIMITED_PATHS, ...alsoUnlimited]);
   app.addHook("onRequest", async (request, reply) => {
     const path = request.url.split("?", 1)[0] ?? "";
-    if (UNLIMITED_PATHS.has(path)) return;
+    if (unlimited.has(path)) return;
     const decision = limiter.check(keyOf(request));
     // Set on the reply, so streamed answers (which write reply.getHeaders() themselves) carry them too.
     reply.headers(decision.headers);

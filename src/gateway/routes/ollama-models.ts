@@ -7,6 +7,7 @@
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
+import { pullThroughAgent } from "../../agent/client.js";
 import { BadRequestError, ModelNotFoundError, NoNodeAvailableError } from "../../errors.js";
 import type { PoolNode } from "../../pool/node.js";
 import { errorMessageOf } from "../../protocol/ollama/error-body.js";
@@ -20,7 +21,10 @@ const nodesFieldSchema = z.looseObject({ nodes: z.array(z.string()).optional() }
 
 type PullEvent =
   | { kind: "progress"; node: string; line: Record<string, unknown> }
-  | { kind: "done"; node: string; error?: string };
+  | { kind: "done"; node: string; via: PullRoute; error?: string };
+
+/** A pull goes through the node's agent when it has a fresh one (it reports progress in heartbeats too). */
+type PullRoute = "agent" | "direct";
 
 export async function ollamaModelRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
   app.post("/api/pull", async (request, reply) => {
@@ -98,13 +102,21 @@ async function* pullOnNode(
   signal: AbortSignal,
 ): AsyncGenerator<PullEvent> {
   let error: string | undefined;
+  let via: PullRoute = "direct";
   try {
-    const response = await ctx.pool.send(node, {
-      method: "POST",
-      path: "/api/pull",
-      body: { model, stream: true },
-      signal,
-    });
+    const agentUrl = freshAgentOf(ctx, node);
+    let response =
+      agentUrl === undefined ? undefined : await pullViaAgent(ctx, node, agentUrl, model, signal);
+    if (response === undefined) {
+      response = await ctx.pool.send(node, {
+        method: "POST",
+        path: "/api/pull",
+        body: { model, stream: true },
+        signal,
+      });
+    } else {
+      via = "agent";
+    }
     if (response.status !== 200) {
       error = errorMessageOf(await response.body.text()) ?? `HTTP ${response.status}`;
     } else {
@@ -122,7 +134,40 @@ async function* pullOnNode(
     error = (caught as Error).message;
   }
   await ctx.pool.refresh(node);
-  yield { kind: "done", node: node.name, ...(error === undefined ? {} : { error }) };
+  yield { kind: "done", node: node.name, via, ...(error === undefined ? {} : { error }) };
+}
+
+/** The agent URL of the node's agent, when it has one that is reporting. */
+function freshAgentOf(ctx: GatewayContext, node: PoolNode): string | undefined {
+  if (ctx.config.agents.secret === undefined || node.resources === undefined || node.resources.stale)
+    return undefined;
+  return ctx.agents.byOllamaUrl(node.url)?.status.agentUrl;
+}
+
+/** Starts the pull through the agent; undefined when the agent cannot be reached (pull directly then). */
+async function pullViaAgent(
+  ctx: GatewayContext,
+  node: PoolNode,
+  agentUrl: string,
+  model: string,
+  signal: AbortSignal,
+): Promise<{ status: number; body: AsyncIterable<Uint8Array> & { text(): Promise<string> } } | undefined> {
+  try {
+    const response = await pullThroughAgent({
+      agentUrl,
+      secret: ctx.config.agents.secret as string,
+      pull: { model },
+      signal,
+    });
+    return { status: response.statusCode, body: response.body };
+  } catch (error) {
+    if (signal.aborted) throw error;
+    ctx.log.warn(
+      { node: node.name, agentUrl, err: error },
+      "agent unreachable for a pull; pulling from Ollama directly",
+    );
+    return undefined;
+  }
 }
 
 async function* pullProgressLines(
@@ -138,7 +183,7 @@ async function* pullProgressLines(
       failures.push(`${event.node}: ${event.error}`);
       yield `${JSON.stringify({ status: `failed: ${event.error}`, node: event.node })}\n`;
     } else {
-      yield `${JSON.stringify({ status: "success", node: event.node })}\n`;
+      yield `${JSON.stringify({ status: "success", node: event.node, via: event.via })}\n`;
     }
   }
   if (failures.length > 0) {

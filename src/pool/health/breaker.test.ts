@@ -9,8 +9,10 @@ import {
   createBreaker,
   ejectionCapacity,
   ejectionMs,
+  ejectRemotely,
   isAvailable,
   record,
+  recoverRemotely,
   releaseProbe,
   type Signal,
   statusOf,
@@ -392,5 +394,146 @@ describe("overload (429/503)", () => {
 
   it("ignores checks for the penalty: only traffic carries 429/503", () => {
     expect(feed(createBreaker(0), [checkFailed()], 0, { size: 1, ejected: 0 }).state.penalty.level).toBe(0);
+  });
+});
+
+describe("an ejection another gateway decided", () => {
+  const ejection = { openUntil: 5_000, reason: "3 failed requests in a row" };
+
+  it("opens a closed node until the same time, as an ejection in a row, marked remote", () => {
+    const step = ejectRemotely(createBreaker(0), ejection, 1_000, roomy, defaults);
+    expect(step.applied).toBe(true);
+    expect(step.state).toMatchObject({
+      phase: "open",
+      openUntil: 5_000,
+      ejections: 1,
+      totalEjections: 1,
+      remoteEjection: true,
+      lastError: "another gateway: 3 failed requests in a row",
+    });
+    expect(step.changes).toEqual([
+      {
+        from: "closed",
+        to: "open",
+        reason: "ejected by another gateway for 4000 ms: 3 failed requests in a row",
+        remote: true,
+      },
+    ]);
+    expect(isAvailable(step.state)).toBe(false);
+  });
+
+  it("turns half-open when the time is over, so this gateway probes it itself", () => {
+    const { state } = ejectRemotely(createBreaker(0), ejection, 1_000, roomy, defaults);
+    const later = advance(state, 5_000, defaults);
+    expect(later.state).toMatchObject({ phase: "half-open", remoteEjection: false });
+    expect(later.changes).toEqual([
+      { from: "open", to: "half-open", reason: "ejection time over; one probe may go" },
+    ]);
+    const closed = feed(probing(later.state, 5_000), [checkOk], 5_010);
+    expect(closed.state).toMatchObject({ phase: "closed", remoteEjection: false });
+  });
+
+  it("changes nothing for a time already past", () => {
+    const before = createBreaker(0);
+    for (const openUntil of [999, 1_000]) {
+      const step = ejectRemotely(before, { ...ejection, openUntil }, 1_000, roomy, defaults);
+      expect(step).toEqual({ state: before, changes: [], applied: false });
+    }
+  });
+
+  it("keeps an open node out until the later of the two times, without a new change", () => {
+    const local = ejectedAt(1_000); // open until 2_000, on this gateway's own evidence
+    const longer = ejectRemotely(local, ejection, 1_500, roomy, defaults);
+    expect(longer).toMatchObject({ applied: true, changes: [] });
+    expect(longer.state).toMatchObject({
+      phase: "open",
+      openUntil: 5_000,
+      ejections: 1,
+      remoteEjection: false,
+    });
+    const shorter = ejectRemotely(longer.state, { ...ejection, openUntil: 3_000 }, 1_600, roomy, defaults);
+    expect(shorter).toMatchObject({ applied: false, changes: [] });
+    expect(shorter.state.openUntil).toBe(5_000);
+  });
+
+  it("re-ejects a half-open node (the other gateway's probe failed) and drops the probe in flight", () => {
+    const halfOpen = probing(ejectedAt(0), 1_000);
+    const step = ejectRemotely(halfOpen, { ...ejection, openUntil: 3_000 }, 1_100, roomy, defaults);
+    expect(step.state).toMatchObject({
+      phase: "open",
+      openUntil: 3_000,
+      probeUntil: undefined,
+      ejections: 2,
+    });
+    expect(step.changes).toMatchObject([{ from: "half-open", to: "open", remote: true }]);
+    // The probe's late answer is from before the ejection: ignored.
+    expect(feed(step.state, [traffic("success")], 1_200).state.phase).toBe("open");
+  });
+
+  it("respects this gateway's ejection cap: a node the cap keeps in stays in", () => {
+    const full: ClusterView = { size: 3, ejected: 1 };
+    const step = ejectRemotely(createBreaker(0), ejection, 1_000, full, defaults);
+    expect(step).toMatchObject({ applied: false, changes: [] });
+    expect(step.state.phase).toBe("closed");
+  });
+
+  it("takes a degraded node out too", () => {
+    const degraded = feed(createBreaker(0), Array(3).fill(traffic("connect")), 0, {
+      size: 2,
+      ejected: 1,
+    }).state;
+    expect(statusOf(degraded)).toBe("degraded");
+    const step = ejectRemotely(degraded, ejection, 1_000, roomy, defaults);
+    expect(step.state).toMatchObject({ phase: "open", degraded: false });
+    expect(step.changes).toMatchObject([{ from: "degraded", to: "open", remote: true }]);
+  });
+
+  it("passes through half-open first when its own ejection ran out before the call", () => {
+    const step = ejectRemotely(ejectedAt(0), { ...ejection, openUntil: 9_000 }, 2_000, roomy, defaults);
+    expect(step.changes.map((change) => `${change.from}->${change.to}`)).toEqual([
+      "open->half-open",
+      "half-open->open",
+    ]);
+    expect(step.state.openUntil).toBe(9_000);
+  });
+});
+
+describe("another gateway's readmission", () => {
+  it("lets a node held out on another gateway's word be probed at once", () => {
+    const { state } = ejectRemotely(
+      createBreaker(0),
+      { openUntil: 60_000, reason: "r" },
+      1_000,
+      roomy,
+      defaults,
+    );
+    const step = recoverRemotely(state, 2_000, defaults);
+    expect(step.applied).toBe(true);
+    expect(step.state).toMatchObject({ phase: "half-open", openUntil: undefined, probeUntil: undefined });
+    expect(step.changes).toEqual([
+      {
+        from: "open",
+        to: "half-open",
+        reason: "another gateway readmitted it; one probe may go now",
+        remote: true,
+      },
+    ]);
+    expect(isAvailable(step.state)).toBe(true);
+  });
+
+  it("leaves an ejection this gateway decided itself to run its course", () => {
+    const local = ejectedAt(1_000);
+    expect(recoverRemotely(local, 1_100, defaults)).toEqual({ state: local, changes: [], applied: false });
+  });
+
+  it("changes nothing on a closed or half-open node", () => {
+    const closed = createBreaker(0);
+    expect(recoverRemotely(closed, 10, defaults).applied).toBe(false);
+    const halfOpen = probing(ejectedAt(0), 1_000);
+    expect(recoverRemotely(halfOpen, 1_100, defaults)).toEqual({
+      state: halfOpen,
+      changes: [],
+      applied: false,
+    });
   });
 });

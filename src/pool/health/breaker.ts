@@ -12,6 +12,10 @@
  *            before the ejection and are ignored: only the probe decides.
  * half-open  the ejection time is over; exactly one probe (a live request or an active check)
  *            may go. Success closes the breaker; anything else opens it again, for longer.
+ *
+ * With several gateways (shared state through Redis), an ejection another gateway decided opens
+ * this breaker until the same time (`ejectRemotely`), and that gateway's readmission lets this one
+ * probe at once (`recoverRemotely`); such changes carry `remote: true` so they are not passed on again.
  */
 import type { HealthConfig } from "./config.js";
 import { describeOutcome, isFailure, isOverload, type Outcome } from "./outcome.js";
@@ -44,6 +48,8 @@ export interface BreakerState {
   /** When the node last became closed (start of its good period). */
   readonly closedSince: number;
   readonly penalty: Penalty;
+  /** While open: another gateway's ejection holds it out, not this one's own evidence. */
+  readonly remoteEjection: boolean;
 }
 
 export type BreakerPolicy = Pick<
@@ -77,6 +83,8 @@ export interface Change {
   from: HealthStatus;
   to: HealthStatus;
   reason: string;
+  /** Present when another gateway's decision made the change (it must not be published back). */
+  remote?: true;
 }
 
 export interface Step {
@@ -99,6 +107,7 @@ export function createBreaker(now: number): BreakerState {
     lastError: undefined,
     closedSince: now,
     penalty: NO_PENALTY,
+    remoteEjection: false,
   };
 }
 
@@ -129,7 +138,13 @@ export function isAvailable(state: BreakerState): boolean {
 /** The changes that only take time: ejection over, probe lease lapsed, good period served. */
 export function advance(state: BreakerState, now: number, policy: BreakerPolicy): Step {
   if (state.phase === "open" && state.openUntil !== undefined && now >= state.openUntil) {
-    const next: BreakerState = { ...state, phase: "half-open", openUntil: undefined, probeUntil: undefined };
+    const next: BreakerState = {
+      ...state,
+      phase: "half-open",
+      openUntil: undefined,
+      probeUntil: undefined,
+      remoteEjection: false,
+    };
     return changed(state, next, "ejection time over; one probe may go");
   }
   if (state.phase === "half-open" && state.probeUntil !== undefined && now >= state.probeUntil) {
@@ -172,6 +187,81 @@ export function releaseProbe(state: BreakerState): BreakerState {
   return state.phase === "half-open" && state.probeUntil !== undefined
     ? { ...state, probeUntil: undefined }
     : state;
+}
+
+/** An ejection another gateway decided: the node is out there until `openUntil`, for `reason`. */
+export interface RemoteEjection {
+  openUntil: number;
+  reason: string;
+}
+
+/**
+ * Takes over another gateway's ejection, so that every gateway stops sending the node traffic at
+ * once. A closed node (degraded included) or a half-open one opens until the same time, counting as
+ * an ejection in a row (the next local one lasts longer, as it would there); an open one keeps out
+ * until the later of the two times. This gateway's own ejection cap still holds: the other gateway
+ * may see a different cluster, and this one never ejects more than its share on anyone's word.
+ * Nothing changes for a time already past. When the time is over, this gateway probes as usual.
+ */
+export function ejectRemotely(
+  state: BreakerState,
+  ejection: RemoteEjection,
+  now: number,
+  cluster: ClusterView,
+  policy: BreakerPolicy,
+): Step & { applied: boolean } {
+  const advanced = advance(state, now, policy);
+  const current = advanced.state;
+  const unchanged = { ...advanced, applied: false };
+  if (!(ejection.openUntil > now)) return unchanged;
+  if (current.phase === "open") {
+    if (current.openUntil !== undefined && current.openUntil >= ejection.openUntil) return unchanged;
+    return { state: { ...current, openUntil: ejection.openUntil }, changes: advanced.changes, applied: true };
+  }
+  if (current.phase === "closed" && cluster.ejected >= ejectionCapacity(cluster.size, policy.maxEjectedShare))
+    return unchanged;
+  const next: BreakerState = {
+    ...current,
+    phase: "open",
+    ejections: current.ejections + 1,
+    totalEjections: current.totalEjections + 1,
+    openUntil: ejection.openUntil,
+    probeUntil: undefined,
+    degraded: false,
+    lastError: `another gateway: ${ejection.reason}`,
+    remoteEjection: true,
+  };
+  const step = changed(
+    current,
+    next,
+    `ejected by another gateway for ${ejection.openUntil - now} ms: ${ejection.reason}`,
+    true,
+  );
+  return { state: step.state, changes: [...advanced.changes, ...step.changes], applied: true };
+}
+
+/**
+ * Another gateway readmitted the node. If only another gateway's word holds it out here, the
+ * ejection ends now and one probe may go (rather than waiting the ejection out); an ejection this
+ * gateway decided on its own evidence runs its course.
+ */
+export function recoverRemotely(
+  state: BreakerState,
+  now: number,
+  policy: BreakerPolicy,
+): Step & { applied: boolean } {
+  const advanced = advance(state, now, policy);
+  const current = advanced.state;
+  if (current.phase !== "open" || !current.remoteEjection) return { ...advanced, applied: false };
+  const next: BreakerState = {
+    ...current,
+    phase: "half-open",
+    openUntil: undefined,
+    probeUntil: undefined,
+    remoteEjection: false,
+  };
+  const step = changed(current, next, "another gateway readmitted it; one probe may go now", true);
+  return { state: step.state, changes: [...advanced.changes, ...step.changes], applied: true };
 }
 
 /** Applies one piece of evidence about the node. */
@@ -311,6 +401,7 @@ function eject(
     openUntil: now + duration,
     probeUntil: undefined,
     degraded: false,
+    remoteEjection: false,
   };
 }
 
@@ -340,10 +431,11 @@ function retryAfterMs(signal: Signal): number | undefined {
   return seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
-function changed(before: BreakerState, after: BreakerState, reason: string): Step {
+function changed(before: BreakerState, after: BreakerState, reason: string, remote = false): Step {
   const from = statusOf(before);
   const to = statusOf(after);
-  return { state: after, changes: from === to ? [] : [{ from, to, reason }] };
+  if (from === to) return { state: after, changes: [] };
+  return { state: after, changes: [remote ? { from, to, reason, remote: true } : { from, to, reason }] };
 }
 
 function plural(n: number, noun: string): string {

@@ -186,3 +186,79 @@ describe("HealthMonitor with a scripted probe", () => {
     expect(monitor.state("b")?.breaker).toBe("closed");
   });
 });
+
+describe("HealthMonitor with other gateways' decisions", () => {
+  it("ejects a node until another gateway's time, in one remote event, and probes after it", () => {
+    const { monitor, clock, changes } = manual();
+    expect(monitor.applyRemoteEjection("a", { openUntil: 4_000, reason: "2 failed active checks" })).toBe(
+      true,
+    );
+    expect(changes).toEqual([
+      {
+        node: "a",
+        from: "closed",
+        to: "open",
+        reason: "ejected by another gateway for 3000 ms: 2 failed active checks",
+        at: 1_000,
+        remote: true,
+      },
+    ]);
+    expect(monitor.isAvailable("a")).toBe(false);
+    expect(monitor.state("a")).toMatchObject({
+      openUntil: 4_000,
+      lastError: "another gateway: 2 failed active checks",
+    });
+    clock.t = 4_000;
+    expect(monitor.tryAcquireProbe("a")).toBe(true);
+    monitor.report("a", "success");
+    expect(changes.at(-1)).toMatchObject({ from: "half-open", to: "closed" });
+    expect(changes.at(-1)?.remote).toBeUndefined();
+  });
+
+  it("counts remote ejections towards this gateway's cap, and refuses one beyond it", () => {
+    const { monitor } = manual();
+    expect(monitor.applyRemoteEjection("a", { openUntil: 9_000, reason: "r" })).toBe(true);
+    expect(monitor.applyRemoteEjection("b", { openUntil: 9_000, reason: "r" })).toBe(false);
+    expect(monitor.state("b")?.breaker).toBe("closed");
+    for (let i = 0; i < 3; i++) monitor.report("c", "connect");
+    expect(monitor.state("c")?.status).toBe("degraded");
+  });
+
+  it("ignores unknown nodes and times already past", () => {
+    const { monitor, changes } = manual();
+    expect(monitor.applyRemoteEjection("zz", { openUntil: 9_000, reason: "r" })).toBe(false);
+    expect(monitor.applyRemoteEjection("a", { openUntil: 1_000, reason: "r" })).toBe(false);
+    expect(monitor.applyRemoteRecovery("zz")).toBe(false);
+    expect(changes).toEqual([]);
+  });
+
+  it("lets a remote readmission end a remote ejection at once, but not one of its own", () => {
+    const { monitor, changes } = manual({ config: healthConfigSchema.parse({ maxEjectedShare: 1 }) });
+    monitor.applyRemoteEjection("a", { openUntil: 60_000, reason: "r" });
+    for (let i = 0; i < 3; i++) monitor.report("b", "connect");
+    expect(monitor.applyRemoteRecovery("a")).toBe(true);
+    expect(monitor.applyRemoteRecovery("b")).toBe(false);
+    expect(changes.at(-1)).toMatchObject({ node: "a", from: "open", to: "half-open", remote: true });
+    expect([monitor.isAvailable("a"), monitor.isAvailable("b")]).toEqual([true, false]);
+  });
+
+  it("when started, probes a node at once on another gateway's readmission", async () => {
+    const probes: string[] = [];
+    const monitor = new HealthMonitor({
+      nodes: nodes.slice(0, 2),
+      // Neither the interval nor the ejection ends within the test: only the readmission can.
+      config: healthConfigSchema.parse({ intervalMs: 600_000 }),
+      probe: async (target, kind) => {
+        if (kind === "liveness") probes.push(target.name);
+      },
+    });
+    monitors.push(monitor);
+    monitor.start();
+    await expect.poll(() => probes.length).toBe(2);
+    monitor.applyRemoteEjection("a", { openUntil: Date.now() + 600_000, reason: "r" });
+    expect(monitor.state("a")?.breaker).toBe("open");
+    monitor.applyRemoteRecovery("a");
+    await expect.poll(() => monitor.state("a")?.breaker).toBe("closed");
+    expect(probes.filter((name) => name === "a")).toHaveLength(2);
+  });
+});

@@ -10,10 +10,14 @@ import {
   advance,
   type BreakerPhase,
   type BreakerState,
+  type ClusterView,
   createBreaker,
+  ejectRemotely,
   type HealthStatus,
   isAvailable,
+  type RemoteEjection,
   record,
+  recoverRemotely,
   releaseProbe,
   type Signal,
   type Step,
@@ -43,6 +47,8 @@ export interface HealthChange {
   to: HealthStatus;
   reason: string;
   at: number;
+  /** Present when another gateway's decision made the change (shared state must not publish it back). */
+  remote?: true;
 }
 
 export interface HealthEvents {
@@ -184,6 +190,31 @@ export class HealthMonitor extends EventEmitter<HealthEvents> {
     this.#commit(entry, { state: releaseProbe(entry.state), changes: [] });
   }
 
+  /**
+   * Takes over an ejection another gateway decided (see `ejectRemotely` in breaker.ts): the node
+   * is out here until the same time. Returns whether anything changed (false for unknown nodes, a
+   * time already past, or when this gateway's ejection cap is reached).
+   */
+  applyRemoteEjection(node: string, ejection: RemoteEjection): boolean {
+    const entry = this.#nodes.get(node);
+    if (entry === undefined) return false;
+    const step = ejectRemotely(entry.state, ejection, this.#now(), this.#clusterView(), this.#config);
+    this.#commit(entry, step);
+    return step.applied;
+  }
+
+  /**
+   * Another gateway readmitted the node: if only another gateway's ejection holds it out here, it
+   * turns half-open and a started monitor probes it at once. Returns whether anything changed.
+   */
+  applyRemoteRecovery(node: string): boolean {
+    const entry = this.#nodes.get(node);
+    if (entry === undefined) return false;
+    const step = recoverRemotely(entry.state, this.#now(), this.#config);
+    this.#commit(entry, step);
+    return step.applied;
+  }
+
   /** The node's overload penalty now, in [0, 1] (0 for unknown nodes). */
   penalty(node: string): number {
     const entry = this.#nodes.get(node);
@@ -239,11 +270,14 @@ export class HealthMonitor extends EventEmitter<HealthEvents> {
   }
 
   #record(entry: NodeEntry, signal: Signal): void {
+    this.#commit(entry, record(entry.state, signal, this.#now(), this.#clusterView(), this.#config));
+  }
+
+  #clusterView(): ClusterView {
     let ejected = 0;
     // Open and half-open both count: a half-open node is not back until its probe says so.
     for (const other of this.#nodes.values()) if (other.state.phase !== "closed") ejected++;
-    const cluster = { size: this.#nodes.size, ejected };
-    this.#commit(entry, record(entry.state, signal, this.#now(), cluster, this.#config));
+    return { size: this.#nodes.size, ejected };
   }
 
   /** Applies the changes time alone has made. */

@@ -92,4 +92,34 @@ describe("LearnedStats", () => {
     ).toThrow();
     expect(stats.decodeTokensPerSec("a", "m")).toBe(30);
   });
+
+  it("tells onRecord listeners of each recorded sample, until they stop listening", () => {
+    const stats = new LearnedStats();
+    const heard: unknown[] = [];
+    const stop = stats.onRecord((node, model, sample) => heard.push([node, model, sample]));
+    const sample = { eval_count: 50, eval_duration: SECOND };
+    stats.record("a", "m", sample);
+    stop();
+    stats.record("a", "m", sample);
+    expect(heard).toEqual([["a", "m", sample]]);
+    expect(stats.pair("a", "m")?.samples).toBe(2);
+  });
+
+  it("folds a remote sample with the same math as a local one, without telling listeners", () => {
+    const local = new LearnedStats();
+    const remote = new LearnedStats();
+    const heard: string[] = [];
+    remote.onRecord((node) => heard.push(node));
+    const samples = [
+      { prompt_eval_count: 1000, prompt_eval_duration: 2 * SECOND, eval_count: 50, eval_duration: SECOND },
+      { eval_count: 80, eval_duration: SECOND, load_duration: 3 * SECOND },
+      { eval_count: 2, eval_duration: SECOND },
+    ];
+    for (const sample of samples) {
+      local.record("a", "m", sample);
+      remote.recordRemote("a", "m", sample);
+    }
+    expect(remote.snapshot()).toEqual(local.snapshot());
+    expect(heard).toEqual([]);
+  });
 });

@@ -4,6 +4,8 @@
  * per model, the typical output length and cluster-wide rates. Pure data: the gateway feeds
  * `record` with the timing fields of every final Ollama response, the router reads the
  * getters, and `snapshot`/`load` turn it into plain JSON so that gateways can share it.
+ * Several gateways learn together (shared-state/): `onRecord` tells a publisher of each sample
+ * this gateway observed, and `recordRemote` folds in one another gateway observed.
  */
 import { z } from "zod";
 
@@ -34,6 +36,9 @@ export interface LearnedStatsOptions {
   /** Tiny evaluations are dominated by fixed overhead and would understate the rates. */
   minSampleTokens: number;
 }
+
+/** Told of each sample `record` folds in: the node, the model and the response's timing fields. */
+export type SampleListener = (node: string, model: string, stats: ResponseStats) => void;
 
 export const DEFAULT_LEARNED_STATS_OPTIONS: Readonly<LearnedStatsOptions> = Object.freeze({
   alpha: 0.2,
@@ -92,13 +97,36 @@ export class LearnedStats {
   /** Keyed by model, then node: a decision is about one model, so its map is looked up once. */
   #pairs = new Map<string, Map<string, PairStats>>();
   #models = new Map<string, ModelStats>();
+  readonly #listeners = new Set<SampleListener>();
 
   constructor(options: Partial<LearnedStatsOptions> = {}) {
     this.options = Object.freeze({ ...DEFAULT_LEARNED_STATS_OPTIONS, ...options });
   }
 
-  /** Folds one final response of `model` on `node` into the averages; bad fields are ignored. */
+  /**
+   * Folds one final response of `model` on `node` into the averages; bad fields are ignored.
+   * Listeners hear of it afterwards, synchronously; they must not throw (this runs as an answer ends).
+   */
   record(node: string, model: string, stats: ResponseStats): void {
+    this.#fold(node, model, stats);
+    for (const listener of this.#listeners) listener(node, model, stats);
+  }
+
+  /**
+   * Folds in a sample another gateway observed, with the same math as `record`. Listeners are not
+   * told: they publish what this gateway observed, and publishing this one back would echo for ever.
+   */
+  recordRemote(node: string, model: string, stats: ResponseStats): void {
+    this.#fold(node, model, stats);
+  }
+
+  /** Calls `listener` after each `record` (not `recordRemote`); returns the function that stops it. */
+  onRecord(listener: SampleListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #fold(node: string, model: string, stats: ResponseStats): void {
     const pair = this.#pairFor(node, model);
     const global = this.#modelFor(model);
     const { alpha, minSampleTokens, realLoadMinMs } = this.options;
