@@ -78,13 +78,13 @@ export function writeSimCluster(dir: string): string {
   return file;
 }
 
-/** Writes the gateway's config: the nodes with their names and slots. */
+/** Writes the gateway's config: the nodes with their names, slots and GPU memory. */
 export function writeGatewayConfig(dir: string, urls: ReadonlyMap<string, string>): string {
   const file = join(dir, "hydra.yaml");
   const nodes = NODES.map((node) => {
     const url = urls.get(node.name);
     if (url === undefined) throw new Error(`sim node "${node.name}" did not report a URL`);
-    return { url, name: node.name, slots: node.slots };
+    return { url, name: node.name, slots: node.slots, vramMb: node.vram_mb };
   });
   writeFileSync(file, JSON.stringify({ nodes }, null, 2));
   return file;

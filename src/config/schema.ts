@@ -19,6 +19,11 @@ export const nodeConfigSchema = z.strictObject({
   weight: z.number().positive().default(1),
   /** Requests the node runs at once (its OLLAMA_NUM_PARALLEL); more wait in the gateway's queue. */
   slots: z.number().int().positive().optional(),
+  /**
+   * The node's GPU memory in MB, for nodes without an agent to report it: the router then knows
+   * when loading a model there evicts others (free = this − the loaded models' sizes).
+   */
+  vramMb: z.number().positive().optional(),
 });
 
 export const serverConfigSchema = z.strictObject({

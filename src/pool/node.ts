@@ -27,6 +27,8 @@ export class PoolNode {
   readonly weight: number;
   /** Requests the node runs at once (its OLLAMA_NUM_PARALLEL). */
   readonly slots: number;
+  /** GPU memory as configured (nodes without an agent); an agent's report takes precedence. */
+  readonly vramMb: number | undefined;
   readonly source: NodeSource;
   readonly backend: NodeBackend;
   resources: NodeResources | undefined;
@@ -36,6 +38,8 @@ export class PoolNode {
   lastSeenAt: number | undefined;
   version: string | undefined;
   inFlight = 0;
+  /** Requests in flight per model (canonical name): evicting a busy model stalls them. */
+  readonly #inFlightByModel = new Map<string, number>();
   /** Installed models by canonical name (`name:tag`). */
   models = new Map<string, TagModel>();
   /** Models resident in memory by canonical name. */
@@ -51,6 +55,7 @@ export class PoolNode {
     this.tags = config.tags;
     this.weight = config.weight;
     this.slots = config.slots;
+    this.vramMb = config.vramMb;
     this.source = source;
     this.backend = backend;
   }
@@ -61,6 +66,29 @@ export class PoolNode {
 
   hasModel(model: string): boolean {
     return this.models.has(modelKey(model));
+  }
+
+  startRequest(modelKey: string): void {
+    this.inFlight++;
+    this.#inFlightByModel.set(modelKey, (this.#inFlightByModel.get(modelKey) ?? 0) + 1);
+  }
+
+  endRequest(modelKey: string): void {
+    this.inFlight--;
+    const left = (this.#inFlightByModel.get(modelKey) ?? 1) - 1;
+    if (left > 0) this.#inFlightByModel.set(modelKey, left);
+    else this.#inFlightByModel.delete(modelKey);
+  }
+
+  /** Requests in flight for the model (canonical name). */
+  inFlightOf(modelKey: string): number {
+    return this.#inFlightByModel.get(modelKey) ?? 0;
+  }
+
+  /** The model's size in MB as the node lists it; undefined when it does not have it. */
+  modelSizeMb(model: string): number | undefined {
+    const size = this.models.get(modelKey(model))?.size;
+    return size === undefined ? undefined : size / (1024 * 1024);
   }
 
   isLoaded(model: string): boolean {

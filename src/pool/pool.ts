@@ -299,7 +299,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
           name: loaded.name,
           sizeMb: (loaded.size_vram || loaded.size) / MB,
           lastUsedMs: usedAt === undefined ? Number.MAX_SAFE_INTEGER : now - usedAt,
-          inFlight: 0,
+          inFlight: node.inFlightOf(loadedKey),
         });
       }
       return {
@@ -311,7 +311,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
         slots: node.slots,
         queued: 0,
         loadedModels,
-        ...vramOf(node.resources),
+        ...vramOf(node, loadedModels),
         modelSizeMb: (node.models.get(key)?.size ?? 0) / MB,
         tags: node.tags,
         weight: node.weight,
@@ -388,7 +388,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
         skipped.add(node.name);
         continue;
       }
-      const release = this.#takeSlot(node, slot.release);
+      const release = this.#takeSlot(node, model, slot.release);
       options.onAttempt?.(node.name);
       const outcome = await this.#attempt(node, request);
       if ("response" in outcome) {
@@ -526,13 +526,14 @@ export class NodePool extends EventEmitter<PoolEvents> {
     return { nodes, ranking };
   }
 
-  #takeSlot(node: PoolNode, releaseSlot: () => void): () => void {
-    node.inFlight++;
+  #takeSlot(node: PoolNode, model: string, releaseSlot: () => void): () => void {
+    const key = modelKey(model);
+    node.startRequest(key);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      node.inFlight--;
+      node.endRequest(key);
       releaseSlot();
     };
   }
@@ -613,13 +614,25 @@ function unionBy<T extends { name: string }>(
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Free and total VRAM as the node's agent last reported them (unknown without an agent). */
-function vramOf(resources: NodeResources | undefined): { vramTotalMb?: number; vramFreeMb?: number } {
-  if (resources === undefined || resources.stale) return {};
-  return {
-    ...(resources.vramTotalMb === undefined ? {} : { vramTotalMb: resources.vramTotalMb }),
-    ...(resources.vramFreeMb === undefined ? {} : { vramFreeMb: resources.vramFreeMb }),
-  };
+/**
+ * Free and total VRAM: as the node's agent last reported them, else from the configured
+ * `vramMb` less what the loaded models take, else unknown.
+ */
+function vramOf(
+  node: PoolNode,
+  loadedModels: readonly LoadedModel[],
+): { vramTotalMb?: number; vramFreeMb?: number } {
+  const { resources } = node;
+  if (resources !== undefined && !resources.stale && resources.vramFreeMb !== undefined) {
+    return {
+      ...(resources.vramTotalMb === undefined ? {} : { vramTotalMb: resources.vramTotalMb }),
+      vramFreeMb: resources.vramFreeMb,
+    };
+  }
+  if (node.vramMb === undefined) return {};
+  let usedMb = 0;
+  for (const model of loadedModels) usedMb += model.sizeMb;
+  return { vramTotalMb: node.vramMb, vramFreeMb: Math.max(0, node.vramMb - usedMb) };
 }
 
 function upstreamError(node: string, failure: Failure): UpstreamError {

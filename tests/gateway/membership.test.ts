@@ -117,4 +117,22 @@ describe("dynamic pool membership", () => {
     pool.setResources("b", { stale: false, reportedAt: Date.now(), vramTotalMb: 500, vramFreeMb: 500 });
     expect(await penaltyOf()).toBeGreaterThan(10_000);
   });
+
+  it("a node's configured vramMb tells the router when a model cannot fit there", async () => {
+    cluster = await startTestCluster([fastNode("a", [m(MODEL)])]);
+    const big = { name: "qwen2.5:7b", size_mb: 4000 };
+    const small = await startSimNode(fastNode("small-gpu", [big]));
+    const roomy = await startSimNode(fastNode("roomy-gpu", [big]));
+    extra.push(small, roomy);
+    const pool = cluster.gateway.pool;
+    pool.addNode({ url: small.url, name: "small-gpu", tags: [], weight: 1, vramMb: 2000 }, "config");
+    pool.addNode({ url: roomy.url, name: "roomy-gpu", tags: [], weight: 1, vramMb: 24_000 }, "config");
+    for (const node of pool.nodes) await pool.refresh(node);
+    const route = (await (await fetch(`${cluster.url}/v1/hydra/route?model=${big.name}`)).json()) as {
+      candidates: { name: string; breakdown: { penaltyMs: number } }[];
+    };
+    expect(route.candidates.map((candidate) => candidate.name)).toEqual(["roomy-gpu", "small-gpu"]);
+    expect(route.candidates[0]?.breakdown.penaltyMs).toBe(0);
+    expect(route.candidates[1]?.breakdown.penaltyMs).toBeGreaterThanOrEqual(100_000);
+  });
 });

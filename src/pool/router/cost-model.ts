@@ -7,7 +7,7 @@
  *   estimated = wait + load + prefill + decode + penalty − bonus        (milliseconds)
  */
 import type { RequestFeatures, TaskType } from "./features.js";
-import type { LearnedStats, PairStats } from "./learned-stats.js";
+import { type LearnedStats, type PairStats, perMb } from "./learned-stats.js";
 
 export interface LoadedModel {
   name: string;
@@ -165,11 +165,19 @@ export function writeCost(
   at: number,
 ): number {
   const learned = request.learned?.get(node.name);
-  const prefillMs = (request.promptTokens / (learned?.prefillTps ?? request.prefillPrior)) * 1000;
-  const decodeMs = (request.outputTokens / (learned?.decodeTps ?? request.decodePrior)) * 1000;
+  let prefillTps = learned?.prefillTps;
+  let decodeTps = learned?.decodeTps;
+  if (prefillTps === undefined || decodeTps === undefined) {
+    // Never served this model here: the node's hardware rates scaled to the model's size.
+    const rates = stats.rates(node.name);
+    prefillTps ??= perMb(rates?.prefillMbTps, node.modelSizeMb) ?? request.prefillPrior;
+    decodeTps ??= perMb(rates?.decodeMbTps, node.modelSizeMb) ?? request.decodePrior;
+  }
+  const prefillMs = (request.promptTokens / prefillTps) * 1000;
+  const decodeMs = (request.outputTokens / decodeTps) * 1000;
   const serviceMs = prefillMs + decodeMs;
   const waitMs = waitFor(node, serviceMs, weights.sharingFactor);
-  const loadMs = node.modelLoaded ? 0 : (learned?.loadMs ?? stats.priorLoadMs(node.modelSizeMb));
+  const loadMs = node.modelLoaded ? 0 : (learned?.loadMs ?? stats.priorLoadMs(node.modelSizeMb, node.name));
 
   const penalty = Math.min(1, Math.max(0, node.penalty));
   // Errors scale with the estimate (a flaky node is as bad as its retries) plus a fixed cost.

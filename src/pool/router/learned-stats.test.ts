@@ -122,4 +122,49 @@ describe("LearnedStats", () => {
     expect(remote.snapshot()).toEqual(local.snapshot());
     expect(heard).toEqual([]);
   });
+
+  it("learns a node's hardware rates per MB of model, and uses them for models it never served there", () => {
+    const stats = new LearnedStats({ alpha: 1, decodeTokensPerSec: 20, loadMbPerSec: 1000, loadBaseMs: 200 });
+    // The fast node decoded a 4000 MB model at 120 tokens/s and loaded it in 2 s (2000 MB/s).
+    stats.record(
+      "fast",
+      "big",
+      {
+        eval_count: 120,
+        eval_duration: SECOND,
+        load_duration: 2 * SECOND,
+        prompt_eval_count: 400,
+        prompt_eval_duration: SECOND / 10,
+      },
+      4000,
+    );
+    // The slow node is the only one that ran the 2000 MB model, at 25 tokens/s.
+    stats.record("slow", "small", { eval_count: 25, eval_duration: SECOND }, 2000);
+    expect(stats.rates("fast")).toMatchObject({
+      decodeMbTps: 480_000,
+      prefillMbTps: 16_000_000,
+      loadMbPerSec: 2000,
+    });
+    // The small model on the fast node: bandwidth / size, not the slow node's 25 tokens/s.
+    expect(stats.decodeTokensPerSec("fast", "small", 2000)).toBe(240);
+    expect(stats.prefillTokensPerSec("fast", "small", 2000)).toBe(8000);
+    expect(stats.loadMs("fast", "small", 2000)).toBe(200 + 1000);
+    // Its own pair, once learned, wins; a node with no hardware rates falls back to the model's rate.
+    expect(stats.decodeTokensPerSec("slow", "small", 2000)).toBe(25);
+    expect(stats.decodeTokensPerSec("new", "small", 2000)).toBe(25);
+    // Without a size nothing is learned about the hardware, and nothing is guessed from it.
+    stats.record("other", "m", { eval_count: 100, eval_duration: SECOND });
+    expect(stats.rates("other")).toBeUndefined();
+    expect(stats.decodeTokensPerSec("fast", "unknown-size")).toBe(20);
+  });
+
+  it("keeps hardware rates in snapshots, and an older snapshot without them keeps what was learned", () => {
+    const stats = new LearnedStats();
+    stats.record("fast", "big", { eval_count: 120, eval_duration: SECOND }, 4000);
+    const copy = new LearnedStats();
+    copy.load(JSON.parse(JSON.stringify(stats.snapshot())));
+    expect(copy.rates("fast")).toEqual(stats.rates("fast"));
+    copy.load({ version: 1, nodes: {}, models: {} });
+    expect(copy.rates("fast")?.decodeMbTps).toBe(480_000);
+  });
 });

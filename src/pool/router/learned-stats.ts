@@ -6,6 +6,12 @@
  * getters, and `snapshot`/`load` turn it into plain JSON so that gateways can share it.
  * Several gateways learn together (shared-state/): `onRecord` tells a publisher of each sample
  * this gateway observed, and `recordRemote` folds in one another gateway observed.
+ *
+ * Per node, it also learns the hardware's rates in model-size units, so that a model never run
+ * on a node still gets a fair estimate there: decoding is bound by memory bandwidth (tokens/s ×
+ * model MB is about constant for one machine), prefill by compute (likewise, roughly), loading
+ * by disk (MB/s). A fast node that served only llama is then known to be fast for mistral too,
+ * instead of being assumed as slow as the nodes mistral happened to run on.
  */
 import { z } from "zod";
 
@@ -37,8 +43,11 @@ export interface LearnedStatsOptions {
   minSampleTokens: number;
 }
 
-/** Told of each sample `record` folds in: the node, the model and the response's timing fields. */
-export type SampleListener = (node: string, model: string, stats: ResponseStats) => void;
+/**
+ * Told of each sample `record` folds in: the node, the model, the response's timing fields and
+ * the model's size in MB when known.
+ */
+export type SampleListener = (node: string, model: string, stats: ResponseStats, sizeMb?: number) => void;
 
 export const DEFAULT_LEARNED_STATS_OPTIONS: Readonly<LearnedStatsOptions> = Object.freeze({
   alpha: 0.2,
@@ -56,6 +65,17 @@ export interface PairStats {
   prefillTps?: number;
   decodeTps?: number;
   loadMs?: number;
+  samples: number;
+}
+
+/** A node's hardware, learned from every model it served (absent until a sample arrived). */
+export interface NodeRates {
+  /** Output tokens/s × model MB: divide by a model's size for its decode rate here. */
+  decodeMbTps?: number;
+  /** Prompt tokens/s × model MB. */
+  prefillMbTps?: number;
+  /** Model MB loaded per second. */
+  loadMbPerSec?: number;
   samples: number;
 }
 
@@ -81,10 +101,19 @@ const modelSchema = z.object({
   samples: z.number().int().nonnegative(),
 });
 
+const ratesSchema = z.object({
+  decodeMbTps: rate.optional(),
+  prefillMbTps: rate.optional(),
+  loadMbPerSec: rate.optional(),
+  samples: z.number().int().nonnegative(),
+});
+
 export const learnedStatsSnapshotSchema = z.object({
   version: z.literal(1),
   nodes: z.record(z.string(), z.record(z.string(), pairSchema)),
   models: z.record(z.string(), modelSchema),
+  /** Per node; absent in snapshots from before it was learned. */
+  hardware: z.record(z.string(), ratesSchema).optional(),
 });
 
 export type LearnedStatsSnapshot = z.infer<typeof learnedStatsSnapshotSchema>;
@@ -97,6 +126,7 @@ export class LearnedStats {
   /** Keyed by model, then node: a decision is about one model, so its map is looked up once. */
   #pairs = new Map<string, Map<string, PairStats>>();
   #models = new Map<string, ModelStats>();
+  #hardware = new Map<string, NodeRates>();
   readonly #listeners = new Set<SampleListener>();
 
   constructor(options: Partial<LearnedStatsOptions> = {}) {
@@ -107,17 +137,17 @@ export class LearnedStats {
    * Folds one final response of `model` on `node` into the averages; bad fields are ignored.
    * Listeners hear of it afterwards, synchronously; they must not throw (this runs as an answer ends).
    */
-  record(node: string, model: string, stats: ResponseStats): void {
-    this.#fold(node, model, stats);
-    for (const listener of this.#listeners) listener(node, model, stats);
+  record(node: string, model: string, stats: ResponseStats, sizeMb?: number): void {
+    this.#fold(node, model, stats, sizeMb);
+    for (const listener of this.#listeners) listener(node, model, stats, sizeMb);
   }
 
   /**
    * Folds in a sample another gateway observed, with the same math as `record`. Listeners are not
    * told: they publish what this gateway observed, and publishing this one back would echo for ever.
    */
-  recordRemote(node: string, model: string, stats: ResponseStats): void {
-    this.#fold(node, model, stats);
+  recordRemote(node: string, model: string, stats: ResponseStats, sizeMb?: number): void {
+    this.#fold(node, model, stats, sizeMb);
   }
 
   /** Calls `listener` after each `record` (not `recordRemote`); returns the function that stops it. */
@@ -126,26 +156,39 @@ export class LearnedStats {
     return () => this.#listeners.delete(listener);
   }
 
-  #fold(node: string, model: string, stats: ResponseStats): void {
+  #fold(node: string, model: string, stats: ResponseStats, sizeMb: number | undefined): void {
     const pair = this.#pairFor(node, model);
     const global = this.#modelFor(model);
+    const hardware = isPositive(sizeMb) ? this.#ratesFor(node) : undefined;
+    const size = sizeMb ?? 0;
     const { alpha, minSampleTokens, realLoadMinMs } = this.options;
     const prefill = tokensPerSec(stats.prompt_eval_count, stats.prompt_eval_duration, minSampleTokens);
     if (prefill !== undefined) {
       pair.prefillTps = ewma(pair.prefillTps, prefill, alpha);
       global.prefillTps = ewma(global.prefillTps, prefill, alpha);
+      if (hardware) hardware.prefillMbTps = ewma(hardware.prefillMbTps, prefill * size, alpha);
     }
     const decode = tokensPerSec(stats.eval_count, stats.eval_duration, minSampleTokens);
     if (decode !== undefined) {
       pair.decodeTps = ewma(pair.decodeTps, decode, alpha);
       global.decodeTps = ewma(global.decodeTps, decode, alpha);
+      if (hardware) hardware.decodeMbTps = ewma(hardware.decodeMbTps, decode * size, alpha);
     }
     if (isPositive(stats.eval_count))
       global.outputTokens = ewma(global.outputTokens, stats.eval_count, alpha);
     const loadMs = isPositive(stats.load_duration) ? stats.load_duration / NS_PER_MS : 0;
-    if (loadMs >= realLoadMinMs) pair.loadMs = ewma(pair.loadMs, loadMs, alpha);
+    if (loadMs >= realLoadMinMs) {
+      pair.loadMs = ewma(pair.loadMs, loadMs, alpha);
+      if (hardware) hardware.loadMbPerSec = ewma(hardware.loadMbPerSec, size / (loadMs / 1000), alpha);
+    }
     pair.samples += 1;
     global.samples += 1;
+    if (hardware) hardware.samples += 1;
+  }
+
+  /** The node's learned hardware rates (no priors). */
+  rates(node: string): Readonly<NodeRates> | undefined {
+    return this.#hardware.get(node);
   }
 
   /** The raw learned values of a node × model (no priors). */
@@ -163,34 +206,42 @@ export class LearnedStats {
     return this.#models.get(model);
   }
 
-  /** Prompt tokens/s: learned on this node, else the model's cluster-wide rate, else the prior. */
-  prefillTokensPerSec(node: string, model: string): number {
+  /**
+   * Prompt tokens/s: learned on this node, else from the node's hardware and the model's size,
+   * else the model's cluster-wide rate, else the prior.
+   */
+  prefillTokensPerSec(node: string, model: string, sizeMb = 0): number {
     return (
       this.pair(node, model)?.prefillTps ??
+      perMb(this.#hardware.get(node)?.prefillMbTps, sizeMb) ??
       this.#models.get(model)?.prefillTps ??
       this.options.prefillTokensPerSec
     );
   }
 
-  /** Output tokens/s: learned on this node, else the model's cluster-wide rate, else the prior. */
-  decodeTokensPerSec(node: string, model: string): number {
+  /** Output tokens/s: like `prefillTokensPerSec`, from the decode rates. */
+  decodeTokensPerSec(node: string, model: string, sizeMb = 0): number {
     return (
       this.pair(node, model)?.decodeTps ??
+      perMb(this.#hardware.get(node)?.decodeMbTps, sizeMb) ??
       this.#models.get(model)?.decodeTps ??
       this.options.decodeTokensPerSec
     );
   }
 
   /**
-   * Milliseconds to load the model on the node: learned there, else from its size. Load time
-   * depends on the node's disk, so other nodes' loads are no better guide than the size.
+   * Milliseconds to load the model on the node: learned there, else from its size at the disk
+   * rate learned on this node (from other models), else at the prior rate. Load time depends on
+   * the node's disk, so other nodes' loads are no better guide than the size.
    */
   loadMs(node: string, model: string, sizeMb: number): number {
-    return this.pair(node, model)?.loadMs ?? this.priorLoadMs(sizeMb);
+    return this.pair(node, model)?.loadMs ?? this.priorLoadMs(sizeMb, node);
   }
 
-  priorLoadMs(sizeMb: number): number {
-    return this.options.loadBaseMs + (Math.max(0, sizeMb) / this.options.loadMbPerSec) * 1000;
+  priorLoadMs(sizeMb: number, node?: string): number {
+    const mbPerSec =
+      (node === undefined ? undefined : this.#hardware.get(node)?.loadMbPerSec) ?? this.options.loadMbPerSec;
+    return this.options.loadBaseMs + (Math.max(0, sizeMb) / mbPerSec) * 1000;
   }
 
   /** Output tokens a request to the model usually produces, for requests that set no limit. */
@@ -213,6 +264,7 @@ export class LearnedStats {
       version: 1,
       nodes: Object.fromEntries([...nodes].map(([node, entries]) => [node, Object.fromEntries(entries)])),
       models: Object.fromEntries([...this.#models].map(([model, stats]) => [model, { ...stats }])),
+      hardware: Object.fromEntries([...this.#hardware].map(([node, rates]) => [node, { ...rates }])),
     };
   }
 
@@ -234,6 +286,12 @@ export class LearnedStats {
     this.#models = new Map(
       Object.entries(valid.models).map(([model, stats]) => [model, modelSchema.parse(stats)]),
     );
+    // An older snapshot without hardware rates leaves what this process learned of them.
+    if (valid.hardware !== undefined) {
+      this.#hardware = new Map(
+        Object.entries(valid.hardware).map(([node, rates]) => [node, ratesSchema.parse(rates)]),
+      );
+    }
   }
 
   #pairFor(node: string, model: string): PairStats {
@@ -244,6 +302,15 @@ export class LearnedStats {
       byNode.set(node, pair);
     }
     return pair;
+  }
+
+  #ratesFor(node: string): NodeRates {
+    let rates = this.#hardware.get(node);
+    if (rates === undefined) {
+      rates = { samples: 0 };
+      this.#hardware.set(node, rates);
+    }
+    return rates;
   }
 
   #byNode(model: string): Map<string, PairStats> {
@@ -263,6 +330,11 @@ export class LearnedStats {
     }
     return stats;
   }
+}
+
+/** A per-MB rate for a model of `sizeMb`; undefined when either is unknown. */
+export function perMb(ratePerMb: number | undefined, sizeMb: number): number | undefined {
+  return ratePerMb === undefined || !(sizeMb > 0) ? undefined : ratePerMb / sizeMb;
 }
 
 function isPositive(value: number | undefined): value is number {

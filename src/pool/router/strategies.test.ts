@@ -143,6 +143,26 @@ describe("rank: intelligent cost model", () => {
     expect(best([node("slow"), node("fast")], { stats })).toBe("fast");
   });
 
+  it("judges a model a node never ran by the node's learned hardware, not the nodes it ran on", () => {
+    // Only the slow node has served this model (25 tokens/s); the fast node served another
+    // model of the same size at 120 tokens/s. For a long answer the fast node wins, load included.
+    const stats = new LearnedStats();
+    stats.record("slow", MODEL, { eval_count: 250, eval_duration: 10 * SECOND }, 2000);
+    stats.record(
+      "fast",
+      "other:7b",
+      { eval_count: 1200, eval_duration: 10 * SECOND, load_duration: SECOND },
+      2000,
+    );
+    const nodes = [node("slow"), node("fast", { modelLoaded: false })];
+    const req = request({ expectedOutputTokens: 256, promptTokens: 20 });
+    expect(order(nodes, { stats, req })).toEqual(["fast", "slow"]);
+    // Without the hardware rates the fast node would look as slow as the only node that ran it.
+    const blind = new LearnedStats();
+    blind.record("slow", MODEL, { eval_count: 250, eval_duration: 10 * SECOND });
+    expect(order(nodes, { stats: blind, req })).toEqual(["slow", "fast"]);
+  });
+
   it("prefers the node that learned a faster load", () => {
     const stats = new LearnedStats();
     stats.record("hdd", MODEL, { load_duration: 20 * SECOND });

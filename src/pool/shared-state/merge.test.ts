@@ -85,8 +85,29 @@ describe("mergeStatsSnapshots", () => {
 
   it("is the other side when one side is empty", () => {
     const empty: LearnedStatsSnapshot = { version: 1, nodes: {}, models: {} };
-    expect(mergeStatsSnapshots(empty, local)).toEqual(local);
-    expect(mergeStatsSnapshots(local, empty)).toEqual(local);
+    expect(mergeStatsSnapshots(empty, local)).toEqual({ ...local, hardware: {} });
+    expect(mergeStatsSnapshots(local, empty)).toEqual({ ...local, hardware: {} });
+  });
+
+  it("takes each node's hardware rates from the side with more samples, renamed like the rest", () => {
+    const mine: LearnedStatsSnapshot = {
+      version: 1,
+      nodes: {},
+      models: {},
+      hardware: { gpu: { decodeMbTps: 500_000, samples: 9 }, cpu: { decodeMbTps: 50_000, samples: 1 } },
+    };
+    const theirs: LearnedStatsSnapshot = {
+      version: 1,
+      nodes: {},
+      models: {},
+      hardware: { gpu: { decodeMbTps: 400_000, samples: 2 }, cpu: { decodeMbTps: 60_000, samples: 5 } },
+    };
+    expect(mergeStatsSnapshots(mine, theirs).hardware).toEqual({
+      gpu: { decodeMbTps: 500_000, samples: 9 },
+      cpu: { decodeMbTps: 60_000, samples: 5 },
+    });
+    const shared = toSharedStats(mine, (name) => (name === "gpu" ? "http://10.0.0.1:11434" : undefined));
+    expect(shared.hardware).toEqual({ "http://10.0.0.1:11434": { decodeMbTps: 500_000, samples: 9 } });
   });
 
   it("keeps a model named __proto__ as data", () => {

@@ -5,7 +5,7 @@
  * which stored ejections still apply.
  */
 import type { HealthChange } from "../health/monitor.js";
-import type { LearnedStatsSnapshot, ModelStats, PairStats } from "../router/learned-stats.js";
+import type { LearnedStatsSnapshot, ModelStats, NodeRates, PairStats } from "../router/learned-stats.js";
 import { decodeEjection } from "./messages.js";
 
 /**
@@ -53,11 +53,17 @@ export function mergeStatsSnapshots(
     for (const [model, stats] of Object.entries(side.models))
       models.set(model, richer(models.get(model), stats));
   }
+  const hardware = new Map<string, NodeRates>();
+  for (const side of [remote, local]) {
+    for (const [node, rates] of Object.entries(side.hardware ?? {}))
+      hardware.set(node, richer(hardware.get(node), rates));
+  }
   // fromEntries defines own properties, so a model named "__proto__" stays data.
   return {
     version: 1,
     nodes: Object.fromEntries([...nodes].map(([node, pairs]) => [node, Object.fromEntries(pairs)])),
     models: Object.fromEntries(models),
+    hardware: Object.fromEntries(hardware),
   };
 }
 
@@ -115,10 +121,16 @@ function renameNodes(
     const renamed = rename(node);
     if (renamed !== undefined) nodes.push([renamed, Object.fromEntries(Object.entries(models))]);
   }
+  const hardware: [string, NodeRates][] = [];
+  for (const [node, rates] of Object.entries(snapshot.hardware ?? {})) {
+    const renamed = rename(node);
+    if (renamed !== undefined) hardware.push([renamed, rates]);
+  }
   return {
     version: 1,
     nodes: Object.fromEntries(nodes),
     models: Object.fromEntries(Object.entries(snapshot.models)),
+    hardware: Object.fromEntries(hardware),
   };
 }
 

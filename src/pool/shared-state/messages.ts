@@ -32,6 +32,8 @@ export const sampleMessageSchema = z.object({
   url: nodeUrl,
   model: z.string().min(1).max(500),
   stats: statsSchema,
+  /** The model's size, from which the node's hardware rates are learned (absent: not known). */
+  sizeMb: z.number().positive().finite().optional(),
 });
 
 /** A gateway ejected the node until `openUntil` (ms since the epoch). */

@@ -219,7 +219,7 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> {
     this.#subUp = false;
   }
 
-  readonly #onLocalSample = (node: string, model: string, stats: ResponseStats): void => {
+  readonly #onLocalSample = (node: string, model: string, stats: ResponseStats, sizeMb?: number): void => {
     this.#dirty = true;
     const pub = this.#pub;
     if (pub === undefined || pub.status !== "ready") return;
@@ -232,6 +232,7 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> {
       url,
       model,
       stats: timingFieldsOf(stats),
+      ...(sizeMb === undefined ? {} : { sizeMb }),
     });
     pub
       .publish(this.names.samplesChannel, message)
@@ -303,7 +304,7 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> {
     if (node !== undefined) {
       switch (message.type) {
         case "sample":
-          this.#options.stats.recordRemote(node, message.model, message.stats);
+          this.#options.stats.recordRemote(node, message.model, message.stats, message.sizeMb);
           this.#dirty = true;
           applied = true;
           break;
