@@ -11,6 +11,16 @@ const program = new Command()
   .description("One Ollama- and OpenAI-compatible endpoint in front of a cluster of Ollama nodes")
   .version("0.1.0");
 
+const logLevelOption = () =>
+  new Option("--log-level <level>", "log level").choices([
+    "fatal",
+    "error",
+    "warn",
+    "info",
+    "debug",
+    "trace",
+    "silent",
+  ]);
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const port = (value: string) => {
   const parsed = Number(value);
@@ -28,17 +38,7 @@ program
   .option("-p, --port <port>", "port to listen on (default 8000)", port)
   .option("--data-dir <dir>", "where Hydra keeps its files (default .hydra)")
   .option("-n, --node <url>", "an Ollama node to use (repeatable)", collect)
-  .addOption(
-    new Option("--log-level <level>", "log level").choices([
-      "fatal",
-      "error",
-      "warn",
-      "info",
-      "debug",
-      "trace",
-      "silent",
-    ]),
-  )
+  .addOption(logLevelOption())
   .action(async (options) => (await import("./commands/serve.js")).serve(options));
 
 program
@@ -112,17 +112,7 @@ program
     "OLLAMA_NUM_PARALLEL of this Ollama (default: from the environment)",
     positiveInt("--slots"),
   )
-  .addOption(
-    new Option("--log-level <level>", "log level").choices([
-      "fatal",
-      "error",
-      "warn",
-      "info",
-      "debug",
-      "trace",
-      "silent",
-    ]),
-  )
+  .addOption(logLevelOption())
   .action(async (options) => (await import("./commands/agent.js")).agent(options));
 
 program.parseAsync(process.argv).catch(exitWithError);

@@ -1,10 +1,3 @@
-/**
- * Several gateways in front of the same nodes agree through the real Redis (127.0.0.1:6379): what
- * one learns from its answers, the others know; a node one ejects, the others eject too; a gateway
- * started later begins where the others are; and without Redis a gateway still serves.
- */
-import { once } from "node:events";
-import { createServer } from "node:net";
 import { Ollama } from "ollama";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type HydraConfigInput, hydraConfigSchema } from "../../src/config/schema.js";
@@ -12,6 +5,7 @@ import { createGateway, type Gateway } from "../../src/gateway/server.js";
 import type { HealthChange } from "../../src/pool/health/monitor.js";
 import { type SimNodeHandle, startSimNode } from "../../src/sim/index.js";
 import { fastNode } from "../helpers/cluster.js";
+import { closedPort } from "../helpers/net.js";
 import {
   deleteRedisKeys,
   REDIS,
@@ -251,14 +245,3 @@ describe.skipIf(!redis.available)("gateways sharing state through Redis", () => 
     expect(gateway.sharedState).toBeUndefined();
   });
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  server.close();
-  await once(server, "close");
-  return address.port;
-}

@@ -4,9 +4,9 @@
  * The end-to-end behaviour through real gateways is in tests/gateway/shared-state.test.ts.
  */
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { closedPort } from "../../../tests/helpers/net.js";
 import {
   deleteRedisKeys,
   REDIS_URL,
@@ -44,17 +44,6 @@ function recordingLog() {
       lines.push({ level, msg: typeof obj === "string" ? obj : (msg ?? "") });
     };
   return { lines, log: { warn: at("warn"), info: at("info"), debug: at("debug") } };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  server.close();
-  await once(server, "close");
-  return address.port;
 }
 
 describe.skipIf(!redis.available)("RedisSharedState with the real Redis", () => {
