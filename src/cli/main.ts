@@ -115,4 +115,53 @@ program
   .addOption(logLevelOption())
   .action(async (options) => (await import("./commands/agent.js")).agent(options));
 
+/** The options every command that talks to a running gateway takes. */
+const gatewayClient = (command: Command) =>
+  command
+    .option("-g, --gateway <url>", "gateway URL", process.env.HYDRA_URL ?? "http://127.0.0.1:8000")
+    .option("-k, --api-key <key>", "API key, when the gateway requires one", process.env.HYDRA_API_KEY)
+    .option("--json", "print the gateway's JSON answer");
+
+const memory = program
+  .command("memory")
+  .description("the gateway's memory tiers (L1-L3) and semantic search (L4)");
+gatewayClient(
+  memory.command("stats").description("per tier: entries, bytes, hits, misses, promotions, evictions"),
+).action(async (options) => (await import("./commands/memory.js")).memoryStats(options));
+gatewayClient(
+  memory.command("get").description("print the value stored under a key").argument("<key>"),
+).action(async (key: string, options) => (await import("./commands/memory.js")).memoryGet(key, options));
+gatewayClient(
+  memory
+    .command("put")
+    .description(
+      "store a value under a key (a JSON string, JSON with --parse, or a file's bytes with --file)",
+    )
+    .argument("<key>")
+    .argument("[value]")
+    .option("--parse", "parse the value as JSON (default: store it as a string)")
+    .option("--file <file>", "store this file's bytes")
+    .option("--ttl-ms <ms>", "expire after this many milliseconds", positiveInt("--ttl-ms"))
+    .option(
+      "--tier <tier>",
+      "keep it only in these tiers (l1, l2, l3; repeatable or comma-separated)",
+      collect,
+    )
+    .option("--namespace <name>", "a label kept with the entry"),
+).action(async (key: string, value: string | undefined, options) =>
+  (await import("./commands/memory.js")).memoryPut(key, value, options),
+);
+gatewayClient(memory.command("delete").description("remove a key from every tier").argument("<key>")).action(
+  async (key: string, options) => (await import("./commands/memory.js")).memoryDelete(key, options),
+);
+gatewayClient(
+  memory
+    .command("search")
+    .description("the entries closest in meaning to a text (semantic memory, L4)")
+    .argument("<query>")
+    .option("--k <n>", "how many results (default 10)", positiveInt("--k")),
+).action(async (query: string, options) =>
+  (await import("./commands/memory.js")).memorySearch(query, options),
+);
+
 program.parseAsync(process.argv).catch(exitWithError);

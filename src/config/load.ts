@@ -43,11 +43,18 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   HYDRA_CLUSTER_SECRET: ["agents", "secret"],
   HYDRA_REDIS_URL: ["redis", "url"],
   HYDRA_DISCOVERY_SCAN: ["discovery", "scan"],
+  HYDRA_MEMORY_REDIS_URL: ["memory", "redis", "url"],
+  HYDRA_MEMORY_POSTGRES_URL: ["memory", "postgres", "url"],
 };
 
 const LIST_KEYS = new Set(["HYDRA_API_KEYS", "HYDRA_DISCOVERY_SCAN"]);
 /** Taken as written: a secret of digits is still a string. */
-const TEXT_KEYS = new Set(["HYDRA_CLUSTER_SECRET", "HYDRA_REDIS_URL"]);
+const TEXT_KEYS = new Set([
+  "HYDRA_CLUSTER_SECRET",
+  "HYDRA_REDIS_URL",
+  "HYDRA_MEMORY_REDIS_URL",
+  "HYDRA_MEMORY_POSTGRES_URL",
+]);
 
 export const DEFAULT_CONFIG_FILE = "hydra.yaml";
 

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { agentsConfigSchema } from "../agent/config.js";
 import { discoveryConfigSchema } from "../discovery/config.js";
 import { rateLimitConfigSchema } from "../gateway/rate-limit/config.js";
+import { memoryConfigSchema } from "../memory/config.js";
 import { admissionConfigSchema } from "../pool/admission/config.js";
 import { healthConfigSchema } from "../pool/health/config.js";
 import { hedgingConfigSchema } from "../pool/hedging/config.js";
@@ -134,6 +135,8 @@ export const hydraConfigSchema = z.strictObject({
   auth: authConfigSchema.default(authConfigSchema.parse({})),
   log: logConfigSchema.default(logConfigSchema.parse({})),
   agents: agentsConfigSchema.default(agentsConfigSchema.parse({})),
+  /** Memory tiers L1-L3 (and L4 vectors under memory.vectors); see docs/memory.md. */
+  memory: memoryConfigSchema.default(memoryConfigSchema.parse({})),
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

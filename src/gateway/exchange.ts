@@ -227,7 +227,8 @@ export class Exchange {
     this.#ctx.metrics.recordRequest({ route, model, node: this.node.name, status: finalStatus, seconds });
     if (stats) {
       this.#ctx.metrics.recordGeneration(model, this.node.name, stats);
-      if (finalStatus === 200 && this.legs === 1) this.#ctx.pool.stats.record(this.node.name, model, stats, this.node.modelSizeMb(model));
+      if (finalStatus === 200 && this.legs === 1)
+        this.#ctx.pool.stats.record(this.node.name, model, stats, this.node.modelSizeMb(model));
       this.#ctx.limiter.recordTokens(this.#apiKey, (stats.prompt_eval_count ?? 0) + (stats.eval_count ?? 0));
       if (finalStatus === 200) this.node.noteLoaded(model);
     }

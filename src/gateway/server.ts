@@ -19,11 +19,14 @@ import { EventBus } from "./events/bus.js";
 import type { GatewayContext } from "./exchange.js";
 import { installErrorHandler } from "./http-errors.js";
 import { InFlightRequests } from "./in-flight.js";
+import { lazySemanticMemory, lazyTieredMemory } from "./memory.js";
 import { GatewayMetrics } from "./metrics.js";
 import { bearerKeyOf, installRateLimits } from "./rate-limit/hook.js";
 import { RateLimiter } from "./rate-limit/limiter.js";
 import { AGENT_SIGNED_PATHS, agentRoutes } from "./routes/agents.js";
 import { eventRoutes } from "./routes/events.js";
+import { memoryRoutes } from "./routes/memory.js";
+import { memorySearchRoutes } from "./routes/memory-search.js";
 import { ollamaApiRoutes } from "./routes/ollama-api.js";
 import { ollamaModelRoutes } from "./routes/ollama-models.js";
 import { openaiApiRoutes } from "./routes/openai-api.js";
@@ -120,6 +123,12 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     app.register(async (scope) => routes(scope, ctx));
   }
   app.register(async (scope) => eventRoutes(scope, events));
+  const memory = lazyTieredMemory(config, app.log);
+  const semanticMemory = lazySemanticMemory(config, pool, app.log);
+  app.register(async (scope) => memoryRoutes(scope, { store: () => memory.get() }));
+  app.register(async (scope) =>
+    memorySearchRoutes(scope, { memory: () => semanticMemory.get(), maxK: config.memory.vectors.maxK }),
+  );
   app.register(async (scope) =>
     agentRoutes(scope, {
       registry: agents,
@@ -131,7 +140,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
   let discovery: RunningDiscovery | undefined;
   app.addHook("onClose", async () => {
     agents.stop();
-    await discovery?.stop();
+    await Promise.all([discovery?.stop(), memory.close(), semanticMemory.close()]);
   });
   const redisUrl = config.redis.url;
   const sharedState =

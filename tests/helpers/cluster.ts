@@ -2,6 +2,9 @@
  * Starts simulated Ollama nodes (port 0) and a gateway in front of them (port 0),
  * in this process, and stops everything afterwards.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type HydraConfigInput, hydraConfigSchema } from "../../src/config/schema.js";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/gateway/server.js";
 import type { SimNodeInput } from "../../src/sim/config.js";
@@ -22,6 +25,8 @@ export async function startTestCluster(
 ): Promise<TestCluster> {
   const sims = await Promise.all(nodes.map((node) => startSimNode(node)));
   const parsed = hydraConfigSchema.parse({
+    // Its own data dir: memory files of parallel test files never meet.
+    dataDir: mkdtempSync(join(tmpdir(), "hydra-test-")),
     ...config,
     server: { ...config.server, port: 0 },
     log: { level: "silent", ...config.log },

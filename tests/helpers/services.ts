@@ -122,3 +122,56 @@ export async function deleteRedisKeys(prefix: string, url = REDIS_URL): Promise<
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, "\\$&");
 }
+
+export const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
+
+export const POSTGRES: ServiceSpec = { name: "PostgreSQL", host: "127.0.0.1", port: 5432 };
+
+/**
+ * Whether PostgreSQL answers a query at POSTGRES_URL (trust auth, user postgres, database test):
+ * a bare TCP check would pass for a server that refuses the login or lacks the database.
+ */
+export async function postgresAvailable(_spec: ServiceSpec = POSTGRES, timeoutMs = 2_000): Promise<boolean> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: timeoutMs });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Like requireRedis, for PostgreSQL at 127.0.0.1:5432 (database `test`, user postgres, trust auth).
+ *
+ *   const postgres = await requirePostgres();
+ *   describe.skipIf(!postgres.available)("…", () => { … });
+ */
+export function requirePostgres(options: RequireOptions = {}): Promise<ServiceStatus> {
+  return requireService(
+    { ...POSTGRES, name: "PostgreSQL (database test, user postgres, trust auth)" },
+    { probe: postgresAvailable, ...options },
+  );
+}
+
+/** A schema name no other test (or run) uses, for tests that share one PostgreSQL database. */
+export function uniquePostgresSchema(label: string): string {
+  return `hydra_test_${label.replace(/[^a-z0-9_]/g, "_")}_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+}
+
+/** Drops a schema made by uniquePostgresSchema and everything in it. */
+export async function dropPostgresSchema(schema: string, url = POSTGRES_URL): Promise<void> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema.replaceAll('"', '""')}" CASCADE`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
