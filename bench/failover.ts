@@ -429,6 +429,8 @@ async function main(): Promise<void> {
     for (const file of files) nodes.push(await startCli(["sim", "--cluster", file]));
     const urls = nodes.map((node) => node.url);
     const nodeFlags = urls.flatMap((url) => ["--node", url]);
+    // The response cache is off: every chat must be answered (and broken) by a node.
+    process.env.HYDRA_RESPONSE_CACHE = "false";
     gateway = await startCli(["serve", "--port", "0", ...nodeFlags, "--log-level", "warn"]);
     const gatewayLog = tallyLog(gateway.child);
     await waitAllInRotation(gateway.url, urls, 15_000);

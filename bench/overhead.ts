@@ -75,7 +75,11 @@ async function main(): Promise<void> {
   const sim = await startCli(["sim", "--cluster", clusterFile]);
   // The gateway is told the node's slots (its num_parallel), as a user would configure it.
   const gatewayConfig = join(dirname(clusterFile), "hydra.yaml");
-  writeFileSync(gatewayConfig, JSON.stringify({ nodes: [{ url: sim.url, name: "bench", slots: 64 }] }));
+  // The response cache is off: every request must travel to the node (the requests are seeded).
+  writeFileSync(
+    gatewayConfig,
+    JSON.stringify({ nodes: [{ url: sim.url, name: "bench", slots: 64 }], responseCache: { enabled: false } }),
+  );
   const gateway = await startCli(["serve", "--port", "0", "--config", gatewayConfig, "--log-level", "warn"]);
   const floor = await startScript(fileURLToPath(new URL("./lib/minimal-proxy.js", import.meta.url)), [
     sim.url,

@@ -86,7 +86,8 @@ export function writeGatewayConfig(dir: string, urls: ReadonlyMap<string, string
     if (url === undefined) throw new Error(`sim node "${node.name}" did not report a URL`);
     return { url, name: node.name, slots: node.slots, vramMb: node.vram_mb };
   });
-  writeFileSync(file, JSON.stringify({ nodes }, null, 2));
+  // The response cache is off: the strategies are compared on answers the nodes compute.
+  writeFileSync(file, JSON.stringify({ nodes, responseCache: { enabled: false } }, null, 2));
   return file;
 }
 

@@ -43,6 +43,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   HYDRA_CLUSTER_SECRET: ["agents", "secret"],
   HYDRA_REDIS_URL: ["redis", "url"],
   HYDRA_DISCOVERY_SCAN: ["discovery", "scan"],
+  HYDRA_RESPONSE_CACHE: ["responseCache", "enabled"],
   HYDRA_MEMORY_REDIS_URL: ["memory", "redis", "url"],
   HYDRA_MEMORY_POSTGRES_URL: ["memory", "postgres", "url"],
 };

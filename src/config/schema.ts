@@ -110,6 +110,22 @@ export function apiKeys(auth: z.infer<typeof authConfigSchema>): {
   return { keys, priorities };
 }
 
+export const responseCacheConfigSchema = z.strictObject({
+  /**
+   * Answer reproducible requests (temperature 0, a seed, embeddings; or `x-hydra-cache: force`)
+   * from memory when the same request was answered before.
+   */
+  enabled: z.boolean().default(true),
+  /** How long an answer is reused. */
+  ttlMs: z.number().int().positive().default(3_600_000),
+  /** Larger answers are not stored. */
+  maxEntryBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 * 1024),
+});
+
 export const logConfigSchema = z.strictObject({
   level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -134,6 +150,7 @@ export const hydraConfigSchema = z.strictObject({
   contextWindowFallbacks: modelChainsSchema,
   auth: authConfigSchema.default(authConfigSchema.parse({})),
   log: logConfigSchema.default(logConfigSchema.parse({})),
+  responseCache: responseCacheConfigSchema.default(responseCacheConfigSchema.parse({})),
   agents: agentsConfigSchema.default(agentsConfigSchema.parse({})),
   /** Memory tiers L1-L3 (and L4 vectors under memory.vectors); see docs/memory.md. */
   memory: memoryConfigSchema.default(memoryConfigSchema.parse({})),

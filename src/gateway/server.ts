@@ -15,6 +15,7 @@ import { createAgentRegistry } from "./agents.js";
 import { installAuth } from "./auth.js";
 import { registerJsonBodyParser } from "./body.js";
 import { type RunningDiscovery, startDiscovery } from "./discovery.js";
+import { installResponseCache } from "./cache/response-cache.js";
 import { EventBus } from "./events/bus.js";
 import type { GatewayContext } from "./exchange.js";
 import { installErrorHandler } from "./http-errors.js";
@@ -119,11 +120,12 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     reply.header("x-request-id", request.id);
     done();
   });
+  const memory = lazyTieredMemory(config, app.log);
+  installResponseCache(app, { config: config.responseCache, store: () => memory.get(), log: app.log });
   for (const routes of [opsRoutes, ollamaApiRoutes, ollamaModelRoutes, openaiApiRoutes]) {
     app.register(async (scope) => routes(scope, ctx));
   }
   app.register(async (scope) => eventRoutes(scope, events));
-  const memory = lazyTieredMemory(config, app.log);
   const semanticMemory = lazySemanticMemory(config, pool, app.log);
   app.register(async (scope) => memoryRoutes(scope, { store: () => memory.get() }));
   app.register(async (scope) =>

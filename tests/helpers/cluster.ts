@@ -30,6 +30,8 @@ export async function startTestCluster(
     ...config,
     server: { ...config.server, port: 0 },
     log: { level: "silent", ...config.log },
+    // Off unless a test is about it: seeded requests would otherwise be answered from the cache.
+    responseCache: { enabled: false, ...config.responseCache },
     nodes: sims.map((sim) => ({ url: sim.url, name: sim.name })),
   });
   const gateway = createGateway(parsed, options);
