@@ -11,6 +11,7 @@ import { formatConfigIssues } from "../validation/zod-issues.js";
 import { BUILTIN_CATALOG, DEFAULT_MODELS } from "./catalog.js";
 import { faultSchema } from "./faults.js";
 import { KeepAliveError, parseKeepAlive } from "./keep-alive.js";
+import { SKILL_KEYS, type SkillKey } from "./tasks/answer.js";
 
 export const CAPABILITIES = ["completion", "tools", "insert", "vision", "embedding", "thinking"] as const;
 export type Capability = (typeof CAPABILITIES)[number];
@@ -36,6 +37,44 @@ const keepAliveField = z.union([z.string(), z.number()]).superRefine((value, ctx
   }
 });
 
+const probability = z
+  .number({ error: "must be a probability from 0 to 1" })
+  .min(0, "must be a probability from 0 to 1")
+  .max(1, "must be a probability from 0 to 1");
+
+/**
+ * How often the model answers a bank task correctly (src/sim/tasks): one probability, or one per
+ * task type / language with a default, e.g. `{ code: 0.6, test: 0.8, default: 0.5 }`.
+ */
+const skillSchema = z.union(
+  [
+    probability,
+    z
+      .looseObject({
+        default: probability.optional(),
+        code: probability.optional(),
+        test: probability.optional(),
+        python: probability.optional(),
+        javascript: probability.optional(),
+      } satisfies Record<SkillKey, unknown>)
+      .superRefine((value, ctx) => {
+        for (const key of Object.keys(value)) {
+          if ((SKILL_KEYS as readonly string[]).includes(key)) continue;
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `is not a skill key; use ${SKILL_KEYS.join(", ")}`,
+          });
+        }
+      })
+      // Only known keys are left (checked above).
+      .transform((value) => value as Partial<Record<SkillKey, number>>),
+  ],
+  {
+    error: `must be a probability from 0 to 1, or an object of them with keys ${SKILL_KEYS.join(", ")}`,
+  },
+);
+
 export const simModelSchema = z.strictObject({
   /** Ollama model name; a missing tag means ":latest". */
   name: z.string({ error: 'must be a model name like "llama3.2:3b"' }).min(1, "must not be empty"),
@@ -56,6 +95,8 @@ export const simModelSchema = z.strictObject({
   speed: positive("speed multiplier").default(1),
   /** Loaded into VRAM when the node starts. */
   loaded: z.boolean().default(false),
+  /** Answers bank tasks (code, tests) with this probability of being right; without it, prose. */
+  skill: skillSchema.optional(),
 });
 
 const responseTokensSchema = z

@@ -2,11 +2,18 @@
  * What a model "says" for a request: the thinking, content and tool-call steps of an answer,
  * with token counts and the done reason. Pure: the same input (including its seed) gives the
  * same plan. Timing is applied elsewhere (engine.ts).
+ *
+ * Content, in order of precedence: a tool call; JSON for `format` (with plausible analysis /
+ * decomposition content for the orchestrator's schemas); for a model with a `skill` asked about
+ * a bank task, code or tests for it (src/sim/tasks); otherwise sentences of pseudo-prose.
  */
 import type { Format, Options } from "../protocol/ollama/types.js";
 import { generateStructured, type JsonSchema } from "./json-output.js";
 import type { SimModel } from "./models.js";
 import { hashString, Rng } from "./rng.js";
+import { type SimulatedAnswer, simulatedAnswer } from "./tasks/answer.js";
+import { asksForTests, asksForTestsToo, matchTask } from "./tasks/match.js";
+import { structuredHint } from "./tasks/plan-content.js";
 import { generateTextPieces, generateThinkingPieces } from "./text-generator.js";
 import { splitIntoPieces } from "./tokens.js";
 
@@ -87,21 +94,66 @@ export function planGeneration(input: GenerationInput): GenerationPlan {
     steps.push({ kind: "tool_calls", calls: [toolCall], tokens });
   } else {
     const format = input.format;
-    const pieces =
-      format === "json" || (typeof format === "object" && format !== null)
-        ? splitIntoPieces(
-            JSON.stringify(generateStructured(format as "json" | JsonSchema, rng, input.keywords)),
-          )
+    let pieces: string[];
+    if (format === "json" || (typeof format === "object" && format !== null)) {
+      const hint =
+        format === "json" ? undefined : structuredHint(format as JsonSchema, lastUserText(input.promptText));
+      pieces = splitIntoPieces(
+        JSON.stringify(generateStructured(format as "json" | JsonSchema, rng, input.keywords, hint)),
+      );
+    } else {
+      const answer = skilledAnswer(input, seed);
+      pieces = answer
+        ? splitIntoPieces(answer.text)
         : generateTextPieces(
             rng,
             rng.int(input.responseTokens.min, input.responseTokens.max),
             input.keywords,
           );
+    }
     for (const text of applyStop(pieces, input.options?.stop))
       steps.push({ kind: "content", text, tokens: 1 });
   }
   const continued = input.prefill ? continueAfter(steps, input.prefill) : steps;
   return limitTokens(continued, input.options?.num_predict, seed);
+}
+
+/**
+ * The last user turn of a rendered conversation (`<|user|>\n...`), which is what the model is
+ * asked now; the whole text when it has no user turn (a raw prompt).
+ */
+export function lastUserText(promptText: string): string {
+  const marker = "<|user|>\n";
+  const at = promptText.lastIndexOf(marker);
+  if (at < 0) return promptText;
+  const start = at + marker.length;
+  const end = promptText.indexOf("\n<|", start);
+  return promptText.slice(start, end < 0 ? undefined : end);
+}
+
+/**
+ * A skilled model's answer to a bank task the user names: tests when the request starts by
+ * asking for them, else code (plus tests when asked "... with tests"). Undefined for models
+ * without a `skill` and for prompts about no bank task.
+ */
+export function skilledAnswer(
+  input: Pick<GenerationInput, "model" | "promptText">,
+  seed: number,
+): SimulatedAnswer | undefined {
+  const skill = input.model.config.skill;
+  if (skill === undefined) return undefined;
+  const asked = lastUserText(input.promptText);
+  const task = matchTask(asked);
+  if (!task) return undefined;
+  const kind = asksForTests(asked) ? "tests" : "code";
+  return simulatedAnswer({
+    task,
+    model: input.model.name,
+    skill,
+    seed,
+    kind,
+    withTests: kind === "code" && asksForTestsToo(asked),
+  });
 }
 
 /**

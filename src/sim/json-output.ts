@@ -4,11 +4,17 @@
  * properties/required, items/prefixItems, minItems/maxItems, enum, const, anyOf/oneOf (first
  * branch), allOf (merged), $ref into $defs/definitions, string min/maxLength and common formats,
  * number/integer minimum/maximum (also exclusive) and multipleOf. `pattern` is not honoured.
+ *
+ * A *hint* (a JSON value shaped like the expected answer) makes the content plausible: wherever
+ * the hint has a value the schema allows there, it is kept (strings cut or padded to their length
+ * limits, numbers clamped, arrays cut or padded to their item limits, enums matched ignoring
+ * case); everything else is generated as without a hint. So the output is always an instance of
+ * the schema, and as close to the hint as the schema lets it be.
  */
 import type { Rng } from "./rng.js";
 
 export type JsonSchema = Record<string, unknown>;
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const MAX_DEPTH = 8;
 const WORDS = [
@@ -26,10 +32,18 @@ const WORDS = [
   "stone",
 ];
 
-/** A JSON value for `format`: a schema object, or "json" for free-form JSON. */
-export function generateStructured(format: "json" | JsonSchema, rng: Rng, keywords: readonly string[]): Json {
+/**
+ * A JSON value for `format`: a schema object, or "json" for free-form JSON. `hint` (schemas only)
+ * is the content to keep where the schema allows it (see the module comment).
+ */
+export function generateStructured(
+  format: "json" | JsonSchema,
+  rng: Rng,
+  keywords: readonly string[],
+  hint?: unknown,
+): Json {
   if (format === "json") return freeFormObject(rng, keywords);
-  return new SchemaValueGenerator(format, rng, keywords).value(format, 0);
+  return new SchemaValueGenerator(format, rng, keywords).value(format, 0, hint);
 }
 
 function freeFormObject(rng: Rng, keywords: readonly string[]): Json {
@@ -55,38 +69,43 @@ class SchemaValueGenerator {
     private readonly keywords: readonly string[],
   ) {}
 
-  value(schemaIn: unknown, depth: number): Json {
-    if (schemaIn === true || schemaIn === undefined) return this.string({}, "value");
+  value(schemaIn: unknown, depth: number, hint?: unknown): Json {
+    if (schemaIn === true || schemaIn === undefined) {
+      return hint !== undefined ? (hint as Json) : this.string({}, "value");
+    }
     if (!isObject(schemaIn)) return null;
     let schema = schemaIn;
     if (typeof schema.$ref === "string") {
       const target = this.resolveRef(schema.$ref);
       if (depth >= MAX_DEPTH) return this.minimal(target ?? {});
-      return this.value(target ?? {}, depth + 1);
+      return this.value(target ?? {}, depth + 1, hint);
     }
     if ("const" in schema) return schema.const as Json;
-    if (Array.isArray(schema.enum) && schema.enum.length > 0) return this.rng.pick(schema.enum) as Json;
+    if (Array.isArray(schema.enum) && schema.enum.length > 0) {
+      const hinted = hint === undefined ? undefined : enumMatch(schema.enum, hint);
+      return hinted !== undefined ? hinted : (this.rng.pick(schema.enum) as Json);
+    }
     for (const key of ["anyOf", "oneOf"] as const) {
       const options = schema[key];
-      if (Array.isArray(options) && options.length > 0) return this.value(options[0], depth + 1);
+      if (Array.isArray(options) && options.length > 0) return this.value(options[0], depth + 1, hint);
     }
     if (Array.isArray(schema.allOf)) schema = this.mergeAllOf(schema);
     if (depth >= MAX_DEPTH) return this.minimal(schema);
     switch (this.typeOf(schema)) {
       case "object":
-        return this.object(schema, depth);
+        return this.object(schema, depth, isObject(hint) ? hint : undefined);
       case "array":
-        return this.array(schema, depth);
+        return this.array(schema, depth, Array.isArray(hint) ? hint : undefined);
       case "integer":
-        return this.number(schema, true);
+        return this.number(schema, true, numberHint(hint));
       case "number":
-        return this.number(schema, false);
+        return this.number(schema, false, numberHint(hint));
       case "boolean":
-        return this.rng.chance(0.5);
+        return typeof hint === "boolean" ? hint : this.rng.chance(0.5);
       case "null":
         return null;
       default:
-        return this.string(schema, "text");
+        return this.string(schema, "text", typeof hint === "string" ? hint : undefined);
     }
   }
 
@@ -103,7 +122,7 @@ class SchemaValueGenerator {
     return "string";
   }
 
-  private object(schema: JsonSchema, depth: number): Json {
+  private object(schema: JsonSchema, depth: number, hint?: Record<string, unknown>): Json {
     const out: { [key: string]: Json } = {};
     const properties = isObject(schema.properties) ? schema.properties : {};
     const required = Array.isArray(schema.required)
@@ -112,21 +131,23 @@ class SchemaValueGenerator {
     // Required keys first (in their listed order), then the rest: a grammar-constrained model
     // fills every property it is shown, so optional ones appear too.
     const keys = [...new Set([...required, ...Object.keys(properties)])];
-    for (const key of keys) out[key] = this.value(properties[key] ?? {}, depth + 1);
+    for (const key of keys) out[key] = this.value(properties[key] ?? {}, depth + 1, hint?.[key]);
     return out;
   }
 
-  private array(schema: JsonSchema, depth: number): Json {
-    const min = typeof schema.minItems === "number" ? schema.minItems : 1;
+  private array(schema: JsonSchema, depth: number, hint?: readonly unknown[]): Json {
+    const min = typeof schema.minItems === "number" ? schema.minItems : hint ? 0 : 1;
     const max = typeof schema.maxItems === "number" ? schema.maxItems : Math.max(min, 3);
-    const count = this.rng.int(min, Math.max(min, max));
+    const count = hint
+      ? Math.min(Math.max(hint.length, min), typeof schema.maxItems === "number" ? max : hint.length)
+      : this.rng.int(min, Math.max(min, max));
     const prefix = Array.isArray(schema.prefixItems) ? schema.prefixItems : [];
     return Array.from({ length: count }, (_, i) =>
-      this.value(i < prefix.length ? prefix[i] : schema.items, depth + 1),
+      this.value(i < prefix.length ? prefix[i] : schema.items, depth + 1, hint?.[i]),
     );
   }
 
-  private number(schema: JsonSchema, integer: boolean): number {
+  private number(schema: JsonSchema, integer: boolean, hint?: number): number {
     let low = typeof schema.minimum === "number" ? schema.minimum : undefined;
     let high = typeof schema.maximum === "number" ? schema.maximum : undefined;
     const step = integer ? 1 : 0.01;
@@ -138,19 +159,22 @@ class SchemaValueGenerator {
     if (low === undefined) low = high !== undefined ? Math.min(0, high) : 0;
     if (high === undefined) high = low + 100;
     let value: number;
-    if (integer) value = this.rng.int(Math.ceil(low), Math.floor(high));
+    if (hint !== undefined) value = integer ? Math.round(hint) : hint;
+    else if (integer) value = this.rng.int(Math.ceil(low), Math.floor(high));
     else value = Math.round(this.rng.float(low, high) * 100) / 100;
     const multipleOf =
       typeof schema.multipleOf === "number" && schema.multipleOf > 0 ? schema.multipleOf : undefined;
-    if (multipleOf !== undefined) {
+    if (multipleOf !== undefined && (hint === undefined || !isMultiple(value, multipleOf))) {
       const candidate = Math.ceil(low / multipleOf) * multipleOf;
       value = candidate <= high ? candidate : value;
     }
+    if (hint !== undefined && integer) return Math.min(Math.floor(high), Math.max(Math.ceil(low), value));
     return Math.min(high, Math.max(low, value));
   }
 
-  private string(schema: JsonSchema, fallback: string): string {
+  private string(schema: JsonSchema, fallback: string, hint?: string): string {
     const format = schema.format;
+    if (hint !== undefined && format === undefined) return fitLength(hint, schema, this.rng);
     if (format === "date-time")
       return new Date(Date.UTC(2024, this.rng.int(0, 11), this.rng.int(1, 28), 12)).toISOString();
     if (format === "date") return `2024-${pad(this.rng.int(1, 12))}-${pad(this.rng.int(1, 28))}`;
@@ -207,6 +231,38 @@ class SchemaValueGenerator {
     }
     return isObject(current) ? current : undefined;
   }
+}
+
+/** The enum value a hint names (exactly, or ignoring case for strings). */
+function enumMatch(values: readonly unknown[], hint: unknown): Json | undefined {
+  if (values.some((v) => v === hint)) return hint as Json;
+  if (typeof hint !== "string") return undefined;
+  const lower = hint.toLowerCase();
+  return values.find((v) => typeof v === "string" && v.toLowerCase() === lower) as Json | undefined;
+}
+
+/** Numbers, and numeric strings (a hinted id "2" where the schema wants an integer). */
+function numberHint(hint: unknown): number | undefined {
+  if (typeof hint === "number" && Number.isFinite(hint)) return hint;
+  if (typeof hint === "string" && /^-?\d+(?:\.\d+)?$/.test(hint)) return Number(hint);
+  return undefined;
+}
+
+function isMultiple(value: number, of: number): boolean {
+  const ratio = value / of;
+  return Math.abs(ratio - Math.round(ratio)) < 1e-9;
+}
+
+/** A hinted string cut or padded to the schema's length limits. */
+function fitLength(text: string, schema: JsonSchema, rng: Rng): string {
+  const minLength = typeof schema.minLength === "number" ? schema.minLength : 0;
+  const maxLength = typeof schema.maxLength === "number" ? schema.maxLength : Number.POSITIVE_INFINITY;
+  let out = text;
+  if ([...out].length > maxLength) out = [...out].slice(0, maxLength).join("").trimEnd();
+  while ([...out].length < minLength) out += ` ${rng.pick(WORDS)}`;
+  if ([...out].length > maxLength) out = [...out].slice(0, maxLength).join("");
+  while ([...out].length < minLength) out += "x";
+  return out;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
