@@ -78,7 +78,10 @@ async function main(): Promise<void> {
   // The response cache is off: every request must travel to the node (the requests are seeded).
   writeFileSync(
     gatewayConfig,
-    JSON.stringify({ nodes: [{ url: sim.url, name: "bench", slots: 64 }], responseCache: { enabled: false } }),
+    JSON.stringify({
+      nodes: [{ url: sim.url, name: "bench", slots: 64 }],
+      responseCache: { enabled: false },
+    }),
   );
   const gateway = await startCli(["serve", "--port", "0", "--config", gatewayConfig, "--log-level", "warn"]);
   const floor = await startScript(fileURLToPath(new URL("./lib/minimal-proxy.js", import.meta.url)), [

@@ -164,4 +164,15 @@ gatewayClient(
   (await import("./commands/memory.js")).memorySearch(query, options),
 );
 
+program
+  .command("ask")
+  .description("run a request through the orchestrator: live progress per subtask, then the answer")
+  .argument("<prompt>", "what you want done")
+  .option("-g, --gateway <url>", "gateway URL", process.env.HYDRA_URL ?? "http://127.0.0.1:8000")
+  .option("-k, --api-key <key>", "API key, when the gateway requires one", process.env.HYDRA_API_KEY)
+  .option("-s, --strategy <name>", "synthesis: aggregate, vote or verify (default: per task type)")
+  .option("-m, --model <name>", "a model to fan out to (repeatable; default: from config)", collect)
+  .option("--json", "print the whole result as JSON")
+  .action(async (prompt: string, options) => (await import("./commands/ask.js")).ask(prompt, options));
+
 program.parseAsync(process.argv).catch(exitWithError);

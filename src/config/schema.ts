@@ -7,11 +7,13 @@ import { agentsConfigSchema } from "../agent/config.js";
 import { discoveryConfigSchema } from "../discovery/config.js";
 import { rateLimitConfigSchema } from "../gateway/rate-limit/config.js";
 import { memoryConfigSchema } from "../memory/config.js";
+import { orchestratorConfigSchema } from "../orchestrator/config.js";
 import { admissionConfigSchema } from "../pool/admission/config.js";
 import { healthConfigSchema } from "../pool/health/config.js";
 import { hedgingConfigSchema } from "../pool/hedging/config.js";
 import { routingStrategySchema } from "../pool/router/strategies.js";
 import { redisConfigSchema } from "../pool/shared-state/config.js";
+import { workflowConfigSchema } from "../workflow/config.js";
 
 export const nodeConfigSchema = z.strictObject({
   url: z.string().min(1),
@@ -154,6 +156,10 @@ export const hydraConfigSchema = z.strictObject({
   agents: agentsConfigSchema.default(agentsConfigSchema.parse({})),
   /** Memory tiers L1-L3 (and L4 vectors under memory.vectors); see docs/memory.md. */
   memory: memoryConfigSchema.default(memoryConfigSchema.parse({})),
+  /** The workflow engine: concurrency, retries, timeouts, run log (SQLite or PostgreSQL); see docs/workflow.md. */
+  workflow: workflowConfigSchema.default(workflowConfigSchema.parse({})),
+  /** The orchestrator: which models plan and answer, fan-out, synthesis strategies. */
+  orchestrator: orchestratorConfigSchema.default(orchestratorConfigSchema.parse({})),
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

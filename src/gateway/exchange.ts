@@ -14,6 +14,7 @@ import {
   TotalTimeoutError,
   UpstreamError,
 } from "../errors.js";
+import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import { PRIORITY_MAX } from "../pool/admission/config.js";
 import { PRIORITY_HEADER, parsePriority } from "../pool/admission/priority.js";
 import type { PoolNode } from "../pool/node.js";
@@ -44,6 +45,8 @@ export interface GatewayContext {
   events: EventBus;
   /** The node agents that registered, for the calls that go through them (pulls). */
   agents: AgentRegistry;
+  /** The orchestrator, opened on first use (the model "hydra", /v1/hydra/generate). */
+  orchestrator: () => Promise<Orchestrator | undefined>;
 }
 
 export interface ExchangeRequest {

@@ -17,7 +17,7 @@ export interface Lazy<T> {
   close(): Promise<void>;
 }
 
-function lazy<T>(open: () => Promise<T | undefined>, closeIt: (value: T) => Promise<void>): Lazy<T> {
+export function lazy<T>(open: () => Promise<T | undefined>, closeIt: (value: T) => Promise<void>): Lazy<T> {
   let opening: Promise<T | undefined> | undefined;
   let closed = false;
   return {

@@ -14,14 +14,15 @@ import { RedisSharedState } from "../pool/shared-state/redis-sync.js";
 import { createAgentRegistry } from "./agents.js";
 import { installAuth } from "./auth.js";
 import { registerJsonBodyParser } from "./body.js";
-import { type RunningDiscovery, startDiscovery } from "./discovery.js";
 import { installResponseCache } from "./cache/response-cache.js";
+import { type RunningDiscovery, startDiscovery } from "./discovery.js";
 import { EventBus } from "./events/bus.js";
 import type { GatewayContext } from "./exchange.js";
 import { installErrorHandler } from "./http-errors.js";
 import { InFlightRequests } from "./in-flight.js";
 import { lazySemanticMemory, lazyTieredMemory } from "./memory.js";
 import { GatewayMetrics } from "./metrics.js";
+import { lazyOrchestrator } from "./orchestration.js";
 import { bearerKeyOf, installRateLimits } from "./rate-limit/hook.js";
 import { RateLimiter } from "./rate-limit/limiter.js";
 import { AGENT_SIGNED_PATHS, agentRoutes } from "./routes/agents.js";
@@ -32,6 +33,7 @@ import { ollamaApiRoutes } from "./routes/ollama-api.js";
 import { ollamaModelRoutes } from "./routes/ollama-models.js";
 import { openaiApiRoutes } from "./routes/openai-api.js";
 import { opsRoutes } from "./routes/ops.js";
+import { orchestrateRoutes } from "./routes/orchestrate.js";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -86,6 +88,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
   });
   const events = new EventBus();
   const limiter = new RateLimiter(config.rateLimits);
+  const orchestrator = lazyOrchestrator(config, pool, app.log);
   const ctx: GatewayContext = {
     pool,
     metrics,
@@ -97,6 +100,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     draining: false,
     events,
     agents: createAgentRegistry(pool, config.agents, app.log),
+    orchestrator: () => orchestrator.get(),
   };
   const { agents } = ctx;
 
@@ -128,6 +132,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
   app.register(async (scope) => eventRoutes(scope, events));
   const semanticMemory = lazySemanticMemory(config, pool, app.log);
   app.register(async (scope) => memoryRoutes(scope, { store: () => memory.get() }));
+  app.register(async (scope) => orchestrateRoutes(scope, { orchestrator: () => orchestrator.get() }));
   app.register(async (scope) =>
     memorySearchRoutes(scope, { memory: () => semanticMemory.get(), maxK: config.memory.vectors.maxK }),
   );
@@ -142,7 +147,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
   let discovery: RunningDiscovery | undefined;
   app.addHook("onClose", async () => {
     agents.stop();
-    await Promise.all([discovery?.stop(), memory.close(), semanticMemory.close()]);
+    await Promise.all([discovery?.stop(), memory.close(), semanticMemory.close(), orchestrator.close()]);
   });
   const redisUrl = config.redis.url;
   const sharedState =

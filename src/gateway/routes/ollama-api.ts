@@ -15,6 +15,7 @@ import {
 import { parseBody } from "../body.js";
 import { Exchange, type GatewayContext } from "../exchange.js";
 import { respondNative } from "../relay/respond.js";
+import { answerAsHydra, isHydraModel } from "./hydra-model.js";
 
 interface ModelRoute {
   path: string;
@@ -36,6 +37,14 @@ export async function ollamaApiRoutes(app: FastifyInstance, ctx: GatewayContext)
     app.post(route.path, async (request: FastifyRequest, reply: FastifyReply) => {
       const body = parseBody(route.schema, request);
       const stream = route.streams && body.stream !== false;
+      if (route.path === "/api/chat" && isHydraModel(body.model)) {
+        const { messages } = body as { messages?: { role: string; content?: unknown }[] };
+        return answerAsHydra(ctx.orchestrator, reply, {
+          protocol: "ollama",
+          messages: messages ?? [],
+          stream,
+        });
+      }
       // /api/show accepts the older `name` field; nodes get the canonical `model`.
       const forwardRaw = body.model === (request.body as { model?: unknown }).model;
       const exchange = await Exchange.open(

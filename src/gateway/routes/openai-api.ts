@@ -30,6 +30,7 @@ import {
 import { Exchange, type GatewayContext } from "../exchange.js";
 import { readAnswer, sendStream } from "../relay/respond.js";
 import type { StreamEncoder } from "../relay/stream.js";
+import { answerAsHydra, isHydraModel } from "./hydra-model.js";
 
 /** Unique per response (OpenAI-style), unlike Ollama's small-range ids: clients and logs may key on them. */
 function responseId(prefix: string): string {
@@ -57,6 +58,13 @@ export async function openaiApiRoutes(app: FastifyInstance, ctx: GatewayContext)
     const body = parseChatCompletionRequest(request.body);
     const stream = body.stream === true;
     const upstream = { ...chatCompletionToOllama(body), stream };
+    if (isHydraModel(body.model)) {
+      return answerAsHydra(ctx.orchestrator, reply, {
+        protocol: "openai",
+        messages: upstream.messages,
+        stream,
+      });
+    }
     const exchange = await Exchange.open(
       ctx,
       { route: "/v1/chat/completions", path: "/api/chat", model: body.model, body: upstream },

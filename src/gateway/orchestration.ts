@@ -1,0 +1,47 @@
+/**
+ * The orchestrator inside the gateway, opened on first use: its workflow engine with the run
+ * log (SQLite under the data dir, or PostgreSQL), model calls through the pool, and the
+ * evidence-based synthesis. Opening it also resumes the orchestrations a previous process left
+ * unfinished (`workflow.resumeOnStart`).
+ */
+import type { FastifyBaseLogger } from "fastify";
+import type { HydraConfig } from "../config/schema.js";
+import { evidenceSynthesizer } from "../orchestrator/evidence-synthesizer.js";
+import { poolModelCaller } from "../orchestrator/model-client.js";
+import { Orchestrator } from "../orchestrator/orchestrator.js";
+import type { NodePool } from "../pool/pool.js";
+import { modelKey } from "../protocol/ollama/model-name.js";
+import { openWorkflowEngine } from "../workflow/open.js";
+import { type Lazy, lazy } from "./memory.js";
+
+export function lazyOrchestrator(
+  config: HydraConfig,
+  pool: NodePool,
+  log: FastifyBaseLogger,
+): Lazy<Orchestrator> {
+  return lazy(
+    async () => {
+      const engine = await openWorkflowEngine(config.workflow, {
+        dataDir: config.dataDir,
+        log: log.child({ component: "workflow" }),
+      });
+      const orchestrator = new Orchestrator({
+        engine,
+        call: poolModelCaller(pool),
+        config: config.orchestrator,
+        availableModels: async () => {
+          await pool.whenReady();
+          return new Set(pool.installedModels().map((model) => modelKey(model.name)));
+        },
+        synthesize: evidenceSynthesizer,
+      });
+      if (config.workflow.resumeOnStart) {
+        const { resumed, failed } = await engine.resumeAll();
+        if (resumed.length > 0) log.info({ runs: resumed }, "resumed unfinished orchestrations");
+        for (const { runId, error } of failed) log.warn({ runId, err: error }, "could not resume a run");
+      }
+      return orchestrator;
+    },
+    (orchestrator) => orchestrator.engine.close(),
+  );
+}

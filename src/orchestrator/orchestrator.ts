@@ -1,0 +1,352 @@
+/**
+ * The orchestration pipeline: analyse the request, decompose it into a DAG of subtasks, run the
+ * DAG on the workflow engine (independent subtasks in parallel, each fanned out to several
+ * models in parallel through the pool), synthesise each subtask's candidates, and assemble the
+ * answer with its confidence and trace. The plan is made before the run starts; the run itself
+ * is durable: after a crash it resumes and no finished subtask is asked again.
+ */
+import { EventEmitter } from "node:events";
+import { BadRequestError } from "../errors.js";
+import type { WorkflowEngine } from "../workflow/engine.js";
+import type { WorkflowEvent } from "../workflow/events.js";
+import type { JsonValue } from "../workflow/types.js";
+import {
+  ANALYSIS_SCHEMA,
+  type Analysis,
+  analysisMessages,
+  heuristicAnalysis,
+  parseAnalysis,
+} from "./analyze.js";
+import { chooseModels } from "./choose-models.js";
+import type { OrchestratorConfig, SubtaskType, SynthesisStrategyName } from "./config.js";
+import {
+  DECOMPOSITION_SCHEMA,
+  decompositionMessages,
+  fallbackPlan,
+  type Plan,
+  planFromAnswer,
+  type Subtask,
+} from "./decompose.js";
+import type { ModelAnswer, ModelCaller } from "./model-client.js";
+import { aggregateMessages, assembleAnswer, type SubtaskResult, subtaskMessages } from "./prompts.js";
+
+export interface OrchestrateRequest {
+  prompt: string;
+  context?: string;
+  /** Models to fan out to instead of the configured ones. */
+  models?: string[];
+  strategy?: SynthesisStrategyName;
+  /** Tests the answer must pass (code): assert statements, trusted more than model-written ones. */
+  tests?: string[];
+  priority?: number;
+}
+
+/** One subtask's synthesis, as the step stores it. */
+export interface SubtaskOutput extends SubtaskResult {
+  strategy: SynthesisStrategyName | "single";
+  chosen: { model: string; node: string } | null;
+  reason: string;
+  candidates: { model: string; node: string; durationMs: number; outputTokens: number }[];
+}
+
+export interface Synthesis {
+  /** Index into the candidates of the chosen one, or undefined when the text was written anew. */
+  chosenIndex: number | undefined;
+  text: string;
+  reason: string;
+  confidence: number;
+}
+
+/** Combines candidates by evidence (`vote`, `verify`); `aggregate` is done here with a model call. */
+export type Synthesizer = (
+  strategy: "vote" | "verify",
+  candidates: readonly ModelAnswer[],
+  options: { tests?: readonly string[]; subtask: Subtask; signal: AbortSignal },
+) => Promise<Synthesis>;
+
+export type OrchestratorEvent =
+  | { type: "analysis"; runId: string; analysis: Analysis }
+  | { type: "plan"; runId: string; plan: Plan; models: Record<string, string[]> }
+  | { type: "workflow"; runId: string; event: WorkflowEvent }
+  | { type: "final"; runId: string; answer: string; confidence: number };
+
+export interface OrchestrationResult {
+  runId: string;
+  answer: string;
+  confidence: number;
+  analysis: Analysis;
+  plan: Plan;
+  subtasks: Record<string, SubtaskOutput>;
+  durationMs: number;
+}
+
+interface SubtaskInput {
+  subtask: Subtask;
+  models: string[];
+  strategy: SynthesisStrategyName | "single";
+}
+
+interface RunInput {
+  prompt: string;
+  context: string | null;
+  tests: string[];
+  priority: number | null;
+  plan: Plan;
+}
+
+export const SUBTASK_HANDLER = "hydra.subtask";
+export const STRATEGIES_FOR_REQUEST: readonly string[] = ["aggregate", "vote", "verify"];
+
+export interface OrchestratorOptions {
+  engine: WorkflowEngine;
+  call: ModelCaller;
+  config: OrchestratorConfig;
+  /** Models some node in the cluster has now (canonical names). */
+  availableModels: () => Promise<ReadonlySet<string>>;
+  synthesize: Synthesizer;
+}
+
+export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
+  readonly #options: OrchestratorOptions;
+
+  constructor(options: OrchestratorOptions) {
+    super();
+    this.#options = options;
+    options.engine.register(SUBTASK_HANDLER, (ctx) =>
+      this.#runSubtask(
+        ctx.input as unknown as SubtaskInput,
+        ctx.runInput as unknown as RunInput,
+        ctx.deps,
+        ctx.signal,
+      ),
+    );
+    options.engine.on("event", (event) =>
+      this.emit("event", { type: "workflow", runId: event.runId, event }),
+    );
+  }
+
+  /** The workflow engine the runs are on (their state, cancellation). */
+  get engine(): WorkflowEngine {
+    return this.#options.engine;
+  }
+
+  /**
+   * Runs a request end to end; `onEvent` hears every stage of this run as it happens. A bad
+   * request (empty prompt, unknown strategy, models no node has) is refused with a 400 first.
+   */
+  async run(
+    request: OrchestrateRequest,
+    options: { runId?: string; signal?: AbortSignal; onEvent?: (event: OrchestratorEvent) => void } = {},
+  ): Promise<OrchestrationResult> {
+    const started = performance.now();
+    const { config, engine } = this.#options;
+    if (request.prompt.trim() === "")
+      throw new BadRequestError('prompt is empty: send {"prompt": "what you want done"}');
+    const runId = options.runId ?? crypto.randomUUID();
+    const mine = (event: OrchestratorEvent) => {
+      if (event.runId === runId) options.onEvent?.(event);
+    };
+    this.on("event", mine);
+    try {
+      const available = await this.#options.availableModels();
+      if (request.models !== undefined) chooseModels("general", config, available, request.models);
+      const analysis = await this.#analyze(request, available);
+      this.emit("event", { type: "analysis", runId, analysis });
+      const plan =
+        analysis.complexity === "SIMPLE"
+          ? fallbackPlan(request.prompt, analysis.taskType, "SIMPLE: one subtask")
+          : await this.#decompose(request, analysis, available);
+      const inputs = plan.subtasks.map((subtask) =>
+        this.#subtaskInput(subtask, analysis, request, available),
+      );
+      this.emit("event", {
+        type: "plan",
+        runId,
+        plan,
+        models: Object.fromEntries(inputs.map((input) => [input.subtask.id, input.models])),
+      });
+      const runInput: RunInput = {
+        prompt: request.prompt,
+        context: request.context ?? null,
+        tests: request.tests ?? [],
+        priority: request.priority ?? null,
+        plan,
+      };
+      await engine.start(
+        {
+          name: "orchestrate",
+          steps: inputs.map((input) => ({
+            id: input.subtask.id,
+            dependsOn: input.subtask.dependencies,
+            run: SUBTASK_HANDLER,
+            input: input as unknown as JsonValue,
+            timeoutMs: config.callTimeoutMs * 2,
+            retry: { maxAttempts: 2 },
+          })),
+        },
+        runInput as unknown as JsonValue,
+        { runId },
+      );
+      const abort = () => void engine.cancel(runId);
+      options.signal?.addEventListener("abort", abort, { once: true });
+      const snapshot = await engine
+        .wait(runId)
+        .finally(() => options.signal?.removeEventListener("abort", abort));
+      if (snapshot.state !== "succeeded") {
+        throw new Error(
+          `orchestration ${runId} ${snapshot.state}: ${snapshot.error?.message ?? "a subtask failed"}`,
+        );
+      }
+      const subtasks = snapshot.outputs as unknown as Record<string, SubtaskOutput>;
+      const { answer, confidence } = assembleAnswer(plan, Object.values(subtasks));
+      this.emit("event", { type: "final", runId, answer, confidence });
+      return { runId, answer, confidence, analysis, plan, subtasks, durationMs: performance.now() - started };
+    } finally {
+      this.off("event", mine);
+    }
+  }
+
+  async #analyze(request: OrchestrateRequest, available: ReadonlySet<string>): Promise<Analysis> {
+    const model = this.#options.config.lightModel;
+    if (!available.has(model)) return heuristicAnalysis(request.prompt);
+    try {
+      const answer = await this.#options.call({
+        model,
+        messages: analysisMessages(request.prompt),
+        format: ANALYSIS_SCHEMA,
+        options: { temperature: 0 },
+        ...(request.priority === undefined ? {} : { priority: request.priority }),
+      });
+      return parseAnalysis(answer.text) ?? heuristicAnalysis(request.prompt);
+    } catch {
+      // The light model failing costs the quality of the analysis, never the request.
+      return heuristicAnalysis(request.prompt);
+    }
+  }
+
+  async #decompose(
+    request: OrchestrateRequest,
+    analysis: Analysis,
+    available: ReadonlySet<string>,
+  ): Promise<Plan> {
+    const { heavyModel, maxSubtasks } = this.#options.config;
+    if (!available.has(heavyModel)) {
+      return fallbackPlan(
+        request.prompt,
+        analysis.taskType,
+        `the planner model ${heavyModel} is not in the cluster: one subtask`,
+      );
+    }
+    try {
+      const answer = await this.#options.call({
+        model: heavyModel,
+        messages: decompositionMessages(request.prompt, maxSubtasks),
+        format: DECOMPOSITION_SCHEMA,
+        options: { temperature: 0 },
+        ...(request.priority === undefined ? {} : { priority: request.priority }),
+      });
+      return planFromAnswer(answer.text, request.prompt, analysis.taskType, maxSubtasks);
+    } catch (error) {
+      return fallbackPlan(
+        request.prompt,
+        analysis.taskType,
+        `planning failed (${(error as Error).message}): one subtask`,
+      );
+    }
+  }
+
+  #subtaskInput(
+    subtask: Subtask,
+    analysis: Analysis,
+    request: OrchestrateRequest,
+    available: ReadonlySet<string>,
+  ): SubtaskInput {
+    const { config } = this.#options;
+    const models = chooseModels(subtask.type, config, available, request.models);
+    const single = analysis.complexity === "SIMPLE" && request.strategy === undefined;
+    const strategy = single ? "single" : (request.strategy ?? strategyFor(subtask.type, config));
+    return { subtask, models: single ? models.slice(0, 1) : models, strategy };
+  }
+
+  async #runSubtask(
+    input: SubtaskInput,
+    runInput: RunInput,
+    deps: Readonly<Record<string, JsonValue>>,
+    signal: AbortSignal,
+  ): Promise<JsonValue> {
+    const { subtask, models, strategy } = input;
+    const inputs = subtask.dependencies.map((id) => deps[id] as unknown as SubtaskOutput);
+    const request = {
+      prompt: runInput.prompt,
+      ...(runInput.context === null ? {} : { context: runInput.context }),
+    };
+    const messages = subtaskMessages(request, subtask, runInput.plan, inputs);
+    const priority = runInput.priority ?? undefined;
+    const settled = await Promise.allSettled(
+      models.map((model) =>
+        this.#options.call({ model, messages, signal, ...(priority === undefined ? {} : { priority }) }),
+      ),
+    );
+    const candidates = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+    if (candidates.length === 0) {
+      const reasons = settled
+        .map((result) => (result.status === "rejected" ? (result.reason as Error).message : ""))
+        .join("; ");
+      throw new Error(`no model answered subtask "${subtask.id}": ${reasons}`);
+    }
+    const views = candidates.map(({ model, node, durationMs, outputTokens }) => ({
+      model,
+      node,
+      durationMs: Math.round(durationMs),
+      outputTokens,
+    }));
+    const synthesis = await this.#synthesize(strategy, candidates, subtask, runInput, signal);
+    const chosen = synthesis.chosenIndex === undefined ? undefined : candidates[synthesis.chosenIndex];
+    const output: SubtaskOutput = {
+      subtaskId: subtask.id,
+      answer: synthesis.text,
+      confidence: synthesis.confidence,
+      strategy,
+      chosen: chosen === undefined ? null : { model: chosen.model, node: chosen.node },
+      reason: synthesis.reason,
+      candidates: views,
+    };
+    return output as unknown as JsonValue;
+  }
+
+  async #synthesize(
+    strategy: SubtaskInput["strategy"],
+    candidates: ModelAnswer[],
+    subtask: Subtask,
+    runInput: RunInput,
+    signal: AbortSignal,
+  ): Promise<Synthesis> {
+    const first = candidates[0] as ModelAnswer;
+    if (strategy === "single" || candidates.length === 1) {
+      return {
+        chosenIndex: 0,
+        text: first.text,
+        reason: `one answer, from ${first.model}`,
+        confidence: strategy === "single" ? 1 : 0.5,
+      };
+    }
+    if (strategy === "aggregate") {
+      const answer = await this.#options.call({
+        model: this.#options.config.heavyModel,
+        messages: aggregateMessages(subtask, candidates),
+        signal,
+      });
+      return {
+        chosenIndex: undefined,
+        text: answer.text,
+        reason: `${answer.model} wrote one answer from ${candidates.length} candidates (aggregate)`,
+        confidence: 0.5,
+      };
+    }
+    return this.#options.synthesize(strategy, candidates, { tests: runInput.tests, subtask, signal });
+  }
+}
+
+function strategyFor(type: SubtaskType, config: OrchestratorConfig): SynthesisStrategyName {
+  return type === "code" || type === "test" ? config.strategy.code : config.strategy.default;
+}
