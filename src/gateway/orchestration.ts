@@ -2,10 +2,12 @@
  * The orchestrator inside the gateway, opened on first use: its workflow engine with the run
  * log (SQLite under the data dir, or PostgreSQL), model calls through the pool, and the
  * evidence-based synthesis. Opening it also resumes the orchestrations a previous process left
- * unfinished (`workflow.resumeOnStart`).
+ * unfinished (`workflow.resumeOnStart`). With semantic memory, every result is remembered as a
+ * solution (examples for later plans, and the opt-in semantic cache).
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { HydraConfig } from "../config/schema.js";
+import type { SemanticMemory } from "../memory/vector/semantic-memory.js";
 import { evidenceSynthesizer } from "../orchestrator/evidence-synthesizer.js";
 import { poolModelCaller } from "../orchestrator/model-client.js";
 import { Orchestrator } from "../orchestrator/orchestrator.js";
@@ -18,6 +20,8 @@ export function lazyOrchestrator(
   config: HydraConfig,
   pool: NodePool,
   log: FastifyBaseLogger,
+  /** Semantic memory for solution memory and the semantic cache (`lazySemanticMemory`'s getter). */
+  memory?: () => Promise<SemanticMemory | undefined>,
 ): Lazy<Orchestrator> {
   return lazy(
     async () => {
@@ -34,6 +38,8 @@ export function lazyOrchestrator(
           return new Set(pool.installedModels().map((model) => modelKey(model.name)));
         },
         synthesize: evidenceSynthesizer,
+        ...(memory === undefined ? {} : { memory }),
+        log: log.child({ component: "orchestrator" }),
       });
       if (config.workflow.resumeOnStart) {
         const { resumed, failed } = await engine.resumeAll();

@@ -88,7 +88,8 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
   });
   const events = new EventBus();
   const limiter = new RateLimiter(config.rateLimits);
-  const orchestrator = lazyOrchestrator(config, pool, app.log);
+  const semanticMemory = lazySemanticMemory(config, pool, app.log);
+  const orchestrator = lazyOrchestrator(config, pool, app.log, () => semanticMemory.get());
   const ctx: GatewayContext = {
     pool,
     metrics,
@@ -130,7 +131,6 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     app.register(async (scope) => routes(scope, ctx));
   }
   app.register(async (scope) => eventRoutes(scope, events));
-  const semanticMemory = lazySemanticMemory(config, pool, app.log);
   app.register(async (scope) => memoryRoutes(scope, { store: () => memory.get() }));
   app.register(async (scope) => orchestrateRoutes(scope, { orchestrator: () => orchestrator.get() }));
   app.register(async (scope) =>

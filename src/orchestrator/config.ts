@@ -34,6 +34,29 @@ export const orchestratorConfigSchema = z.strictObject({
     .default({ default: "vote", code: "verify" }),
   /** Deadline of one model call. */
   callTimeoutMs: z.number().int().positive().default(120_000),
+  /**
+   * Opt-in: a request close enough to a past one (cosine ≥ threshold, same context and options)
+   * gets the past result back, with the similarity; `semanticCache` in a request overrides `enabled`.
+   */
+  semanticCache: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      threshold: z.number().min(0).max(1).default(0.95),
+    })
+    .default({ enabled: false, threshold: 0.95 }),
+  /**
+   * Every successful result is stored in semantic memory (namespace `solutions`); the most
+   * similar past ones (cosine ≥ threshold, at most `examples`) are shown to the planner and the
+   * aggregator, each cut to `maxExampleChars`.
+   */
+  solutionMemory: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      threshold: z.number().min(0).max(1).default(0.75),
+      examples: z.number().int().min(0).max(10).default(3),
+      maxExampleChars: z.number().int().min(100).max(20_000).default(1_500),
+    })
+    .default({ enabled: true, threshold: 0.75, examples: 3, maxExampleChars: 1_500 }),
 });
 
 export type OrchestratorConfig = z.infer<typeof orchestratorConfigSchema>;

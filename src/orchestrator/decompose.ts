@@ -52,10 +52,24 @@ const rawPlanSchema = z.object({
   ),
 });
 
+/**
+ * What the planner is asked; `examples` (past solutions to similar requests, already formatted)
+ * come before the request, as a guide rather than a task.
+ */
 export function decompositionMessages(
   prompt: string,
   maxSubtasks: number,
+  examples?: string,
 ): { role: "system" | "user"; content: string }[] {
+  const guide =
+    examples === undefined || examples === ""
+      ? []
+      : [
+          {
+            role: "system" as const,
+            content: `Similar requests were solved before; use them as a guide, not as the task:\n\n${examples}`,
+          },
+        ];
   return [
     {
       role: "system",
@@ -65,6 +79,7 @@ export function decompositionMessages(
         "and the ids of the subtasks whose results it needs (dependencies). Independent subtasks run in parallel. " +
         "Answer with JSON only.",
     },
+    ...guide,
     { role: "user", content: prompt },
   ];
 }

@@ -7,6 +7,7 @@
  */
 import { EventEmitter } from "node:events";
 import { BadRequestError } from "../errors.js";
+import type { SemanticMemory } from "../memory/vector/semantic-memory.js";
 import type { WorkflowEngine } from "../workflow/engine.js";
 import type { WorkflowEvent } from "../workflow/events.js";
 import type { JsonValue } from "../workflow/types.js";
@@ -29,6 +30,19 @@ import {
 } from "./decompose.js";
 import type { ModelAnswer, ModelCaller } from "./model-client.js";
 import { aggregateMessages, assembleAnswer, type SubtaskResult, subtaskMessages } from "./prompts.js";
+import {
+  cacheEligible,
+  cacheFilter,
+  exampleFromHit,
+  formatExamples,
+  isCacheHit,
+  requestText,
+  SOLUTIONS_NAMESPACE,
+  type SolutionExample,
+  type SolutionRef,
+  solutionMetadata,
+  storedResult,
+} from "./solution-memory.js";
 
 export interface OrchestrateRequest {
   prompt: string;
@@ -39,6 +53,8 @@ export interface OrchestrateRequest {
   /** Tests the answer must pass (code): assert statements, trusted more than model-written ones. */
   tests?: string[];
   priority?: number;
+  /** Reuse a past result for a close enough request (overrides `semanticCache.enabled`). */
+  semanticCache?: boolean;
 }
 
 /** One subtask's synthesis, as the step stores it. */
@@ -68,7 +84,11 @@ export type OrchestratorEvent =
   | { type: "analysis"; runId: string; analysis: Analysis }
   | { type: "plan"; runId: string; plan: Plan; models: Record<string, string[]> }
   | { type: "workflow"; runId: string; event: WorkflowEvent }
-  | { type: "final"; runId: string; answer: string; confidence: number };
+  | { type: "final"; runId: string; answer: string; confidence: number }
+  /** Past solutions given to the planner and the aggregator as examples. */
+  | { type: "memory"; runId: string; solutions: { id: string; score: number }[] }
+  /** The result is a past run's (semantic cache hit). */
+  | { type: "cache"; runId: string; cachedRunId: string; similarity: number };
 
 export interface OrchestrationResult {
   runId: string;
@@ -78,7 +98,14 @@ export interface OrchestrationResult {
   plan: Plan;
   subtasks: Record<string, SubtaskOutput>;
   durationMs: number;
+  /** The past solutions this run was given as examples (id in semantic memory, its run, similarity). */
+  solutions?: SolutionRef[];
+  /** Set when the result is a past run's, reused from the semantic cache. */
+  cached?: { runId: string; similarity: number };
 }
+
+/** The result as it is stored for the cache: what a later hit returns. */
+type StoredResult = Omit<OrchestrationResult, "cached" | "durationMs" | "solutions">;
 
 interface SubtaskInput {
   subtask: Subtask;
@@ -92,6 +119,8 @@ interface RunInput {
   tests: string[];
   priority: number | null;
   plan: Plan;
+  /** Past solutions, formatted for the aggregator (absent in runs logged before solution memory). */
+  examples?: string;
 }
 
 export const SUBTASK_HANDLER = "hydra.subtask";
@@ -104,10 +133,17 @@ export interface OrchestratorOptions {
   /** Models some node in the cluster has now (canonical names). */
   availableModels: () => Promise<ReadonlySet<string>>;
   synthesize: Synthesizer;
+  /**
+   * Semantic memory for solution memory and the semantic cache; undefined (or a getter that
+   * yields undefined or fails) means neither: the orchestrator works as without them.
+   */
+  memory?: () => Promise<SemanticMemory | undefined>;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
   readonly #options: OrchestratorOptions;
+  #memoryWarned = false;
 
   constructor(options: OrchestratorOptions) {
     super();
@@ -150,12 +186,26 @@ export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
     try {
       const available = await this.#options.availableModels();
       if (request.models !== undefined) chooseModels("general", config, available, request.models);
+      const memory = await this.#memory();
+      if (memory !== undefined && cacheEligible(request.semanticCache, config.semanticCache, true)) {
+        const hit = await this.#cached(memory, request, runId, started);
+        if (hit !== undefined) return hit;
+      }
       const analysis = await this.#analyze(request, available);
       this.emit("event", { type: "analysis", runId, analysis });
+      const examples = memory === undefined ? [] : await this.#examples(memory, request);
+      if (examples.length > 0) {
+        this.emit("event", {
+          type: "memory",
+          runId,
+          solutions: examples.map(({ id, score }) => ({ id, score })),
+        });
+      }
+      const guide = formatExamples(examples, config.solutionMemory.maxExampleChars);
       const plan =
         analysis.complexity === "SIMPLE"
           ? fallbackPlan(request.prompt, analysis.taskType, "SIMPLE: one subtask")
-          : await this.#decompose(request, analysis, available);
+          : await this.#decompose(request, analysis, available, guide);
       const inputs = plan.subtasks.map((subtask) =>
         this.#subtaskInput(subtask, analysis, request, available),
       );
@@ -171,6 +221,7 @@ export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
         tests: request.tests ?? [],
         priority: request.priority ?? null,
         plan,
+        ...(guide === "" ? {} : { examples: guide }),
       };
       await engine.start(
         {
@@ -199,10 +250,113 @@ export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
       }
       const subtasks = snapshot.outputs as unknown as Record<string, SubtaskOutput>;
       const { answer, confidence } = assembleAnswer(plan, Object.values(subtasks));
+      const stored: StoredResult = { runId, answer, confidence, analysis, plan, subtasks };
+      if (memory !== undefined) await this.#remember(memory, request, stored);
       this.emit("event", { type: "final", runId, answer, confidence });
-      return { runId, answer, confidence, analysis, plan, subtasks, durationMs: performance.now() - started };
+      const solutions = examples.map(({ id, runId: from, score }) => ({ id, runId: from, score }));
+      return { ...stored, durationMs: performance.now() - started, solutions };
     } finally {
       this.off("event", mine);
+    }
+  }
+
+  /** Semantic memory, or undefined when there is none (told once in the log). */
+  async #memory(): Promise<SemanticMemory | undefined> {
+    const get = this.#options.memory;
+    if (get === undefined) return undefined;
+    try {
+      return await get();
+    } catch (error) {
+      this.#memoryFailed(error);
+      return undefined;
+    }
+  }
+
+  #memoryFailed(error: unknown): void {
+    if (this.#memoryWarned) return;
+    this.#memoryWarned = true;
+    this.#options.log?.warn(
+      { err: error },
+      "semantic memory is unavailable (is an embedding model in the cluster?): orchestrating without solution memory and semantic cache",
+    );
+  }
+
+  /** The past result of a close enough request with the same context and options, as this run's answer. */
+  async #cached(
+    memory: SemanticMemory,
+    request: OrchestrateRequest,
+    runId: string,
+    started: number,
+  ): Promise<OrchestrationResult | undefined> {
+    const { threshold } = this.#options.config.semanticCache;
+    let hits: Awaited<ReturnType<SemanticMemory["search"]>>;
+    try {
+      hits = await memory.search(requestText(request), 1, {
+        namespace: SOLUTIONS_NAMESPACE,
+        metadata: cacheFilter(request),
+      });
+    } catch (error) {
+      this.#memoryFailed(error);
+      return undefined;
+    }
+    const hit = hits[0];
+    if (hit === undefined || !isCacheHit(hit.score, threshold)) return undefined;
+    const stored = storedResult<StoredResult>(hit.metadata);
+    if (stored === undefined || typeof stored.answer !== "string") return undefined;
+    const similarity = Math.min(1, hit.score);
+    // The stages a listener expects, in their usual order, then where the answer came from.
+    this.emit("event", { type: "analysis", runId, analysis: stored.analysis });
+    this.emit("event", { type: "cache", runId, cachedRunId: stored.runId, similarity });
+    this.emit("event", {
+      type: "plan",
+      runId,
+      plan: stored.plan,
+      models: Object.fromEntries(
+        Object.entries(stored.subtasks).map(([id, step]) => [id, step.candidates.map((c) => c.model)]),
+      ),
+    });
+    this.emit("event", { type: "final", runId, answer: stored.answer, confidence: stored.confidence });
+    return {
+      ...stored,
+      runId,
+      durationMs: performance.now() - started,
+      solutions: [],
+      cached: { runId: stored.runId, similarity },
+    };
+  }
+
+  /** The most similar past solutions above the threshold, best first (none when switched off or failing). */
+  async #examples(memory: SemanticMemory, request: OrchestrateRequest): Promise<SolutionExample[]> {
+    const { enabled, threshold, examples } = this.#options.config.solutionMemory;
+    if (!enabled || examples === 0) return [];
+    try {
+      const hits = await memory.search(requestText(request), examples, { namespace: SOLUTIONS_NAMESPACE });
+      return hits
+        .filter((hit) => hit.score >= threshold)
+        .flatMap((hit) => {
+          const example = exampleFromHit(hit);
+          return example === undefined ? [] : [example];
+        });
+    } catch (error) {
+      this.#memoryFailed(error);
+      return [];
+    }
+  }
+
+  /** Stores a successful result (its request's embedding, provenance, the result); a failure is only logged. */
+  async #remember(memory: SemanticMemory, request: OrchestrateRequest, stored: StoredResult): Promise<void> {
+    const { solutionMemory, semanticCache } = this.#options.config;
+    // Kept when either use wants it: a request may switch the cache on while solution memory is off.
+    if (!solutionMemory.enabled && !semanticCache.enabled && request.semanticCache !== true) return;
+    try {
+      await memory.remember(
+        requestText(request),
+        solutionMetadata(request, stored, stored, new Date()),
+        SOLUTIONS_NAMESPACE,
+        { id: stored.runId },
+      );
+    } catch (error) {
+      this.#memoryFailed(error);
     }
   }
 
@@ -228,6 +382,7 @@ export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
     request: OrchestrateRequest,
     analysis: Analysis,
     available: ReadonlySet<string>,
+    examples = "",
   ): Promise<Plan> {
     const { heavyModel, maxSubtasks } = this.#options.config;
     if (!available.has(heavyModel)) {
@@ -240,7 +395,7 @@ export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
     try {
       const answer = await this.#options.call({
         model: heavyModel,
-        messages: decompositionMessages(request.prompt, maxSubtasks),
+        messages: decompositionMessages(request.prompt, maxSubtasks, examples),
         format: DECOMPOSITION_SCHEMA,
         options: { temperature: 0 },
         ...(request.priority === undefined ? {} : { priority: request.priority }),
@@ -333,7 +488,7 @@ export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
     if (strategy === "aggregate") {
       const answer = await this.#options.call({
         model: this.#options.config.heavyModel,
-        messages: aggregateMessages(subtask, candidates),
+        messages: aggregateMessages(subtask, candidates, runInput.examples),
         signal,
       });
       return {

@@ -43,8 +43,16 @@ export function subtaskMessages(
 }
 
 /** What the aggregator model is asked: write the best answer from the candidates (Mixture-of-Agents). */
-export function aggregateMessages(subtask: Subtask, candidates: readonly { text: string }[]): ChatMessage[] {
+export function aggregateMessages(
+  subtask: Subtask,
+  candidates: readonly { text: string }[],
+  examples?: string,
+): ChatMessage[] {
   const listed = candidates.map((candidate, index) => `Answer ${index + 1}:\n${candidate.text}`).join("\n\n");
+  const guide =
+    examples === undefined || examples === ""
+      ? ""
+      : `Similar requests were solved before (a guide, not the task):\n\n${examples}\n\n`;
   return [
     {
       role: "system",
@@ -52,7 +60,7 @@ export function aggregateMessages(subtask: Subtask, candidates: readonly { text:
         "Several experts answered the same task. Write the single best answer: keep what is correct, " +
         "fix what is wrong, drop what is redundant. Answer with the final answer only.",
     },
-    { role: "user", content: `Task: ${subtask.description}\n\n${listed}` },
+    { role: "user", content: `${guide}Task: ${subtask.description}\n\n${listed}` },
   ];
 }
 

@@ -21,6 +21,8 @@ export const generateRequestSchema = z.strictObject({
   strategy: z.enum(SYNTHESIS_STRATEGIES).optional(),
   tests: z.array(z.string().min(1)).optional(),
   priority: z.number().int().min(1).max(10).optional(),
+  /** Reuse the result of a close enough past request (default: `orchestrator.semanticCache.enabled`). */
+  semanticCache: z.boolean().optional(),
   stream: z.boolean().default(false),
 });
 
