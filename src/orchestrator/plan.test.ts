@@ -63,9 +63,12 @@ describe("decomposition", () => {
     const deps = new Map(plan.subtasks.map((s) => [s.id, s.dependencies]));
     // Walking dependencies from any node never comes back to it.
     const reaches = (from: string, target: string, seen = new Set<string>()): boolean =>
-      (deps.get(from) ?? []).some(
-        (d) => d === target || (!seen.has(d) && (seen.add(d), reaches(d, target, seen))),
-      );
+      (deps.get(from) ?? []).some((d) => {
+        if (d === target) return true;
+        if (seen.has(d)) return false;
+        seen.add(d);
+        return reaches(d, target, seen);
+      });
     for (const id of deps.keys()) expect(reaches(id, id)).toBe(false);
     expect(plan.repairs.some((r) => r.startsWith("broke a cycle"))).toBe(true);
   });
