@@ -7,7 +7,7 @@
  */
 import type { ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply } from "fastify";
 import type { TieredMemory } from "../../memory/tiered-memory.js";
 import { CACHE_HEADER, cacheKey, isCacheable, isCompleteAnswer, parseDirective } from "./key.js";
 
