@@ -13,6 +13,9 @@ export interface Progress {
   error?: { message: string } | string;
   output?: { strategy?: string; chosen?: { model: string; node: string } | null; reason?: string };
   answer?: string;
+  solutions?: { id: string; score: number }[];
+  cachedRunId?: string;
+  similarity?: number;
   confidence?: number;
 }
 
@@ -21,6 +24,10 @@ export function describeProgress(event: string, progress: Progress): string {
   switch (event) {
     case "analysis":
       return `analysis: ${progress.analysis?.complexity} ${progress.analysis?.taskType} (${progress.analysis?.source})\n`;
+    case "memory":
+      return `memory: ${progress.solutions?.length ?? 0} similar past solution(s) as guidance\n`;
+    case "cache":
+      return `cache: reusing run ${progress.cachedRunId} (similarity ${(progress.similarity ?? 0).toFixed(3)})\n`;
     case "plan": {
       const subtasks = progress.plan?.subtasks ?? [];
       const lines = subtasks.map((subtask) => {
