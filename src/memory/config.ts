@@ -5,6 +5,7 @@
  * URLs are set. The policy these numbers drive is described in policy.ts and docs/memory.md.
  */
 import { z } from "zod";
+import { postgresSchemaNameSchema, postgresUrlSchema } from "../config/postgres.js";
 import { vectorConfigSchema } from "./vector/config.js";
 
 const MIB = 1024 * 1024;
@@ -24,7 +25,6 @@ const bytesSchema = (fallback: number) =>
     .default(fallback);
 
 const REDIS_SCHEMES = new Set(["redis:", "rediss:"]);
-const POSTGRES_SCHEMES = new Set(["postgres:", "postgresql:"]);
 
 function urlWithScheme(schemes: ReadonlySet<string>) {
   return (value: string) => {
@@ -71,19 +71,9 @@ export const l2ConfigSchema = z.strictObject({
 /** L3 in PostgreSQL: durable and shared by every gateway using the same database and schema. */
 export const postgresConfigSchema = z.strictObject({
   /** `postgres://user[:password]@host:port/database`; absent: no L3. */
-  url: z
-    .string()
-    .refine(urlWithScheme(POSTGRES_SCHEMES), {
-      error: "must be a URL like postgres://user@127.0.0.1:5432/hydra (postgres:// or postgresql://)",
-    })
-    .optional(),
+  url: postgresUrlSchema.optional(),
   /** Schema holding Hydra's tables; created and migrated by Hydra at start. */
-  schema: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, {
-      error: "must be a lower-case SQL identifier (letters, digits, _; up to 63 characters)",
-    })
-    .default("hydra"),
+  schema: postgresSchemaNameSchema,
   /** Connections in this gateway's pool. */
   maxConnections: z.number().int().positive().default(10),
 });

@@ -4,17 +4,7 @@
  * With `workflow.postgres.url` the run log is in PostgreSQL instead (shared by gateways).
  */
 import { z } from "zod";
-
-const POSTGRES_SCHEMES = new Set(["postgres:", "postgresql:"]);
-
-function isPostgresUrl(value: string): boolean {
-  try {
-    const parsed = new URL(value);
-    return POSTGRES_SCHEMES.has(parsed.protocol) && parsed.hostname !== "";
-  } catch {
-    return false;
-  }
-}
+import { postgresSchemaNameSchema, postgresUrlSchema } from "../config/postgres.js";
 
 const wholeMs = (what: string) =>
   z
@@ -32,19 +22,9 @@ export const workflowRetryConfigSchema = z.strictObject({
 
 export const workflowPostgresConfigSchema = z.strictObject({
   /** `postgres://user[:password]@host:port/database`; absent: the run log is SQLite. */
-  url: z
-    .string()
-    .refine(isPostgresUrl, {
-      error: "must be a URL like postgres://user@127.0.0.1:5432/hydra (postgres:// or postgresql://)",
-    })
-    .optional(),
+  url: postgresUrlSchema.optional(),
   /** Schema holding the workflow tables (it may be the memory's); created and migrated at start. */
-  schema: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, {
-      error: "must be a lower-case SQL identifier (letters, digits, _; up to 63 characters)",
-    })
-    .default("hydra"),
+  schema: postgresSchemaNameSchema,
   maxConnections: z.number().int().positive().default(4),
 });
 
