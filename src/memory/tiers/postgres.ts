@@ -9,6 +9,7 @@
  * not by each put, because several gateways write here at once.
  */
 import type { Pool, QueryConfig, QueryResultRow } from "pg";
+import { redactUrl } from "../../config/redact-url.js";
 import { ConfigError } from "../../errors.js";
 import { evictionVictims, isExpired } from "../policy.js";
 import { type Migration, migrate, quoteIdentifier } from "../postgres/migrations.js";
@@ -83,7 +84,7 @@ export async function openPostgresTier(options: PostgresTierOptions): Promise<Po
     await pool.end().catch(() => {});
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(
-      `memory.postgres.url ${redactPostgresUrl(options.url)}: cannot prepare schema ${options.schema} (${(error as Error).message}); start PostgreSQL, check the URL and its rights, or remove memory.postgres.url`,
+      `memory.postgres.url ${redactUrl(options.url)}: cannot prepare schema ${options.schema} (${(error as Error).message}); start PostgreSQL, check the URL and its rights, or remove memory.postgres.url`,
     );
   }
   return new PostgresTier(pool, options);
@@ -290,15 +291,4 @@ function toRecord(row: Row): TierRecord {
     tiers: row.tiers,
     namespace: row.namespace,
   };
-}
-
-/** The URL without its password, for messages. */
-export function redactPostgresUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(invalid URL)";
-  }
 }

@@ -10,8 +10,8 @@
  * its own eviction would leave the byte counter too high until the entry is deleted.
  */
 import type { Redis, RedisOptions } from "ioredis";
+import { redactUrl } from "../../config/redact-url.js";
 import { ConfigError } from "../../errors.js";
-import { redactRedisUrl } from "../../pool/shared-state/config.js";
 import { newCounters, type Tier, type TierName, type TierRecord, type TierUsage } from "../tier.js";
 import { checksumOf, kindCode, kindFromCode } from "../value.js";
 
@@ -143,7 +143,7 @@ export async function openRedisTier(options: RedisTierOptions): Promise<RedisTie
   } catch (error) {
     client.disconnect();
     throw new ConfigError(
-      `memory.redis.url ${redactRedisUrl(options.url)}: cannot connect to Redis (${(error as Error).message}); start Redis or remove memory.redis.url to keep L1 in-process`,
+      `memory.redis.url ${redactUrl(options.url)}: cannot connect to Redis (${(error as Error).message}); start Redis or remove memory.redis.url to keep L1 in-process`,
     );
   }
   return new RedisTier(client, options);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { redactRedisUrl, redisConfigSchema, sharedStateNames } from "./config.js";
+import { redactUrl } from "../../config/redact-url.js";
+import { redisConfigSchema, sharedStateNames } from "./config.js";
 
 describe("redisConfigSchema", () => {
   it("shares nothing by default: no url, the hydra: prefix, a snapshot every 10 s", () => {
@@ -36,10 +37,10 @@ describe("sharedStateNames", () => {
   });
 });
 
-describe("redactRedisUrl", () => {
+describe("redactUrl", () => {
   it("hides the password and keeps the rest", () => {
-    expect(redactRedisUrl("redis://user:secret@h:6379/1")).toBe("redis://user:***@h:6379/1");
-    expect(redactRedisUrl("redis://h:6379")).toBe("redis://h:6379");
-    expect(redactRedisUrl("not a url")).toBe("(invalid URL)");
+    expect(redactUrl("redis://user:secret@h:6379/1")).toBe("redis://user:***@h:6379/1");
+    expect(redactUrl("redis://h:6379")).toBe("redis://h:6379");
+    expect(redactUrl("not a url")).toBe("(invalid URL)");
   });
 });

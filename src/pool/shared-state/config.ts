@@ -49,17 +49,6 @@ export function sharedStateNames(prefix: string): SharedStateNames {
   };
 }
 
-/** The URL without its password, for log lines. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(invalid URL)";
-  }
-}
-
 function isRedisUrl(value: string): boolean {
   try {
     const parsed = new URL(value);

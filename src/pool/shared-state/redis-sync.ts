@@ -25,9 +25,10 @@ import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { ChainableCommander, Redis, RedisOptions } from "ioredis";
 import type { BaseLogger } from "pino";
+import { redactUrl } from "../../config/redact-url.js";
 import type { HealthChange, HealthMonitor } from "../health/monitor.js";
 import type { LearnedStats, ResponseStats } from "../router/learned-stats.js";
-import { redactRedisUrl, type SharedStateNames, sharedStateNames } from "./config.js";
+import { type SharedStateNames, sharedStateNames } from "./config.js";
 import {
   announcementOf,
   fromSharedStats,
@@ -395,7 +396,7 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> {
     if (this.#outage) {
       this.#outage = false;
       this.#options.log.info(
-        { redis: redactRedisUrl(this.#options.url) },
+        { redis: redactUrl(this.#options.url) },
         "shared state: Redis is reachable again; caught up with the other gateways",
       );
     }
@@ -411,7 +412,7 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> {
       if (this.#refusals.size < MAX_REFUSALS_LOGGED && !this.#refusals.has(error.message)) {
         this.#refusals.add(error.message);
         this.#options.log.warn(
-          { redis: redactRedisUrl(this.#options.url), error: error.message },
+          { redis: redactUrl(this.#options.url), error: error.message },
           "shared state: Redis refused a command; this gateway goes on with its own state",
         );
       }
@@ -419,7 +420,7 @@ export class RedisSharedState extends EventEmitter<SharedStateEvents> {
       this.#outage = true;
       this.#wakeStart?.();
       this.#options.log.warn(
-        { redis: redactRedisUrl(this.#options.url), error: error.message },
+        { redis: redactUrl(this.#options.url), error: error.message },
         "shared state: Redis is unreachable; this gateway routes on its own state and reconnects in the background",
       );
     }

@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
+import { redactUrl } from "../../config/redact-url.js";
 import { ConfigError } from "../../errors.js";
 import { type Migration, migrate, quoteIdentifier } from "../../memory/postgres/migrations.js";
 import { WorkflowRunExistsError, WorkflowStoreError } from "../errors.js";
@@ -105,20 +106,10 @@ export async function openPostgresRunStore(options: PostgresRunStoreOptions): Pr
     await pool.end().catch(() => {});
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(
-      `workflow.postgres.url ${redact(options.url)}: cannot prepare schema ${options.schema} (${(error as Error).message}); start PostgreSQL, check the URL and its rights, or remove workflow.postgres.url to use SQLite`,
+      `workflow.postgres.url ${redactUrl(options.url)}: cannot prepare schema ${options.schema} (${(error as Error).message}); start PostgreSQL, check the URL and its rights, or remove workflow.postgres.url to use SQLite`,
     );
   }
   return new PostgresRunStore(pool, options.schema);
-}
-
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(invalid URL)";
-  }
 }
 
 export class PostgresRunStore implements RunStore {
