@@ -21,7 +21,7 @@
  *   npm run bench:orchestrate [-- --reps 3] [-- --seeds 3] [-- --steps 1000]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { hydraConfigSchema } from "../src/config/schema.js";
@@ -37,6 +37,8 @@ import { buildDag, criticalPath } from "../src/workflow/dag.js";
 import { WorkflowEngine } from "../src/workflow/engine.js";
 import { openSqliteRunStore } from "../src/workflow/run-log/sqlite.js";
 import type { StepDefinition, WorkflowDefinition } from "../src/workflow/types.js";
+import { argument, log, machineWithLoad, median, round } from "./lib/stats.js";
+import { measureOverhead, type OverheadResult } from "./lib/workflow-overhead.js";
 
 const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url));
 const TARGET_EFFICIENCY = 0.85;
@@ -49,22 +51,6 @@ const DECODE_TPS = 100;
 const NODES = 3;
 const SLOTS = 8;
 const SKILLS = [0.3, 0.4, 0.5, 0.6, 0.7];
-
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-}
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 // ------------------------------------------------------------------ parallel efficiency
 
@@ -217,74 +203,6 @@ async function measureEfficiency(dir: string, reps: number): Promise<EfficiencyR
   return results;
 }
 
-// ------------------------------------------------------------------ engine overhead
-
-interface OverheadResult {
-  shape: string;
-  steps: number;
-  wall_ms: number[];
-  median_ms_per_step: number;
-}
-
-function noopShapes(count: number): { shape: string; steps: StepDefinition[] }[] {
-  const layers = 10;
-  const width = Math.ceil(count / layers);
-  const layered: StepDefinition[] = [];
-  for (let layer = 0; layer < layers; layer++) {
-    for (let i = 0; i < width; i++) {
-      const dependsOn =
-        layer === 0 ? [] : [...new Set([`l${layer - 1}-${i}`, `l${layer - 1}-${(i * 7 + 3) % width}`])];
-      layered.push({ id: `l${layer}-${i}`, run: "noop", dependsOn });
-    }
-  }
-  return [
-    {
-      shape: "chain",
-      steps: Array.from({ length: count }, (_, i) => ({
-        id: `s${i}`,
-        run: "noop",
-        dependsOn: i === 0 ? [] : [`s${i - 1}`],
-      })),
-    },
-    { shape: "independent", steps: Array.from({ length: count }, (_, i) => ({ id: `s${i}`, run: "noop" })) },
-    { shape: `${layers} layers`, steps: layered },
-  ];
-}
-
-async function measureOverhead(dir: string, count: number, reps: number): Promise<OverheadResult[]> {
-  const store = await openSqliteRunStore({ file: join(dir, "overhead.db") });
-  const engine = new WorkflowEngine({ store, concurrency: 8 });
-  engine.register("noop", () => null);
-  const results: OverheadResult[] = [];
-  try {
-    for (const { shape, steps } of noopShapes(count)) {
-      const definition: WorkflowDefinition = { name: `overhead-${shape}`, steps };
-      await engine.wait(await engine.start(definition)); // warm-up
-      const wall: number[] = [];
-      for (let rep = 0; rep < reps; rep++) {
-        const started = performance.now();
-        const result = await engine.wait(await engine.start(definition));
-        wall.push(performance.now() - started);
-        if (result.state !== "succeeded") throw new Error(`overhead ${shape}: run ${result.state}`);
-      }
-      const entry: OverheadResult = {
-        shape,
-        steps: steps.length,
-        wall_ms: wall.map((ms) => round(ms, 1)),
-        median_ms_per_step: round(median(wall) / steps.length),
-      };
-      results.push(entry);
-      log(
-        `  ${shape}: ${entry.median_ms_per_step} ms/step (median of ${reps} runs of ${steps.length} steps)`,
-      );
-    }
-  } finally {
-    await engine.close();
-    await store.close();
-  }
-  return results;
-}
-
 // ------------------------------------------------------------------ synthesis quality
 
 const METHODS = ["line_vote", "vote", "verify", "oracle"] as const;
@@ -429,7 +347,12 @@ async function main(): Promise<void> {
     log(`orchestrate: parallel efficiency (model calls on ${NODES} sim nodes, ${DECODE_TPS} tokens/s)`);
     efficiency = await measureEfficiency(dir, reps);
     log(`orchestrate: engine overhead over ${steps} no-op steps (SQLite run log)`);
-    overhead = await measureOverhead(dir, steps, reps);
+    const store = await openSqliteRunStore({ file: join(dir, "overhead.db") });
+    try {
+      overhead = await measureOverhead(store, "sqlite", steps, reps);
+    } finally {
+      await store.close();
+    }
     log(
       `orchestrate: synthesis quality, ${SKILLS.length} sim models of skills ${SKILLS.join(", ")}, ${seeds} seeds`,
     );
@@ -452,12 +375,7 @@ async function main(): Promise<void> {
   const report = {
     benchmark: "orchestrate",
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model ?? "unknown",
-      node: process.version,
-      loadAverage: { before: loadBefore.map((v) => round(v, 2)), after: loadavg().map((v) => round(v, 2)) },
-    },
+    machine: machineWithLoad(loadBefore),
     settings: {
       reps,
       seeds,

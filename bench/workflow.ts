@@ -17,7 +17,7 @@
  *   npm run bench:workflow [-- --steps 1000] [-- --reps 5] [-- --no-postgres]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -27,72 +27,15 @@ import { WorkflowEngine } from "../src/workflow/engine.js";
 import { MemoryRunStore } from "../src/workflow/run-log/memory.js";
 import type { RunStore } from "../src/workflow/run-log.js";
 import type { StepDefinition, WorkflowDefinition } from "../src/workflow/types.js";
+import { argument, log, machineWithLoad, median, round } from "./lib/stats.js";
+import { chain, layered, measureOverhead, type OverheadResult } from "./lib/workflow-overhead.js";
 
 const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url));
 const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 const TARGET_OVERHEAD_MS = 1;
 const TARGET_EFFICIENCY = 0.85;
 
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-}
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const round = (value: number, digits = 4) => Math.round(value * 10 ** digits) / 10 ** digits;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
-// ------------------------------------------------------------------ DAG shapes
-
-function chain(count: number, run: string): StepDefinition[] {
-  return Array.from({ length: count }, (_, i) => ({
-    id: `s${i}`,
-    run,
-    dependsOn: i === 0 ? [] : [`s${i - 1}`],
-  }));
-}
-
-function wide(count: number, run: string): StepDefinition[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `s${i}`, run }));
-}
-
-/** `layers` layers of `width` steps; each step depends on two steps of the layer before. */
-function layered(layers: number, width: number, run: string, random: () => number): StepDefinition[] {
-  const steps: StepDefinition[] = [];
-  for (let layer = 0; layer < layers; layer++) {
-    for (let i = 0; i < width; i++) {
-      const dependsOn =
-        layer === 0
-          ? []
-          : [
-              ...new Set([
-                `l${layer - 1}-${Math.floor(random() * width)}`,
-                `l${layer - 1}-${Math.floor(random() * width)}`,
-              ]),
-            ];
-      steps.push({ id: `l${layer}-${i}`, run, dependsOn });
-    }
-  }
-  return steps;
-}
-
 // ------------------------------------------------------------------ overhead
-
-interface OverheadResult {
-  shape: string;
-  steps: number;
-  runs: number;
-  wall_ms: number[];
-  median_ms_per_step: number;
-  best_ms_per_step: number;
-}
 
 interface StoreSetup {
   name: string;
@@ -100,55 +43,19 @@ interface StoreSetup {
   reps: number;
 }
 
-async function measureOverhead(
+async function overheadOn(
   setup: StoreSetup,
   steps: number,
   reps: number,
 ): Promise<OverheadResult[] | { skipped: string }> {
   const opened = await setup.open();
   if ("skipped" in opened) return opened;
-  const engine = new WorkflowEngine({ store: opened.store, concurrency: 8 });
-  engine.register("noop", () => null);
-  const random = seededRandom(3);
-  const layers = 10;
-  const shapes: { shape: string; steps: StepDefinition[] }[] = [
-    { shape: "chain", steps: chain(steps, "noop") },
-    { shape: "independent", steps: wide(steps, "noop") },
-    { shape: `${layers} layers`, steps: layered(layers, Math.ceil(steps / layers), "noop", random) },
-  ];
-  const results: OverheadResult[] = [];
   try {
-    for (const { shape, steps: definitionSteps } of shapes) {
-      const definition: WorkflowDefinition = { name: `overhead-${shape}`, steps: definitionSteps };
-      // One warm-up run: JIT, prepared statements, page cache.
-      await engine.wait(await engine.start(definition));
-      const wall: number[] = [];
-      for (let rep = 0; rep < Math.min(reps, setup.reps); rep++) {
-        const started = performance.now();
-        const result = await engine.wait(await engine.start(definition));
-        wall.push(performance.now() - started);
-        if (result.state !== "succeeded") throw new Error(`${setup.name} ${shape}: run ${result.state}`);
-      }
-      const count = definitionSteps.length;
-      const entry: OverheadResult = {
-        shape,
-        steps: count,
-        runs: wall.length,
-        wall_ms: wall.map((ms) => round(ms, 1)),
-        median_ms_per_step: round(median(wall) / count),
-        best_ms_per_step: round(Math.min(...wall) / count),
-      };
-      results.push(entry);
-      log(
-        `  ${setup.name} ${shape}: ${entry.median_ms_per_step} ms/step (median of ${wall.length} runs of ${count} steps; best ${entry.best_ms_per_step})`,
-      );
-    }
+    return await measureOverhead(opened.store, setup.name, steps, Math.min(reps, setup.reps));
   } finally {
-    await engine.close();
     await opened.store.close();
     await opened.cleanup();
   }
-  return results;
 }
 
 function storeSetups(dir: string, withPostgres: boolean): StoreSetup[] {
@@ -330,7 +237,7 @@ async function main(): Promise<void> {
   try {
     log(`workflow: engine overhead over ${steps} no-op steps per run`);
     for (const setup of storeSetups(dir, withPostgres)) {
-      overhead[setup.name] = await measureOverhead(setup, steps, reps);
+      overhead[setup.name] = await overheadOn(setup, steps, reps);
       const result = overhead[setup.name];
       if (result !== undefined && "skipped" in result) log(`  ${setup.name}: skipped (${result.skipped})`);
     }
@@ -349,12 +256,7 @@ async function main(): Promise<void> {
   const report = {
     benchmark: "workflow",
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model ?? "unknown",
-      node: process.version,
-      loadAverage: { before: loadBefore.map((v) => round(v, 2)), after: loadavg().map((v) => round(v, 2)) },
-    },
+    machine: machineWithLoad(loadBefore),
     settings: {
       steps,
       reps,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLocalHost, localAddresses, nodeIdentity, sameNode } from "./identity.js";
+import { findSameNode, isLocalHost, localAddresses, nodeIdentity, sameNode } from "./identity.js";
 
 const here = new Set(["192.168.1.5", "fd00::5", "gpu-box"]);
 
@@ -61,5 +61,12 @@ describe("localAddresses", () => {
     const addresses = localAddresses();
     expect(addresses.has("127.0.0.1")).toBe(true);
     expect(addresses.has("127.0.0.2")).toBe(false);
+  });
+
+  it("finds the node a URL reaches under another spelling, and none for another node", () => {
+    const nodes = [{ url: "http://localhost:11434" }, { url: "http://127.0.0.2:11434" }];
+    expect(findSameNode(nodes, "http://127.0.0.1:11434")).toBe(nodes[0]);
+    expect(findSameNode(nodes, "127.0.0.2")).toBe(nodes[1]);
+    expect(findSameNode(nodes, "http://127.0.0.3:11434")).toBeUndefined();
   });
 });

@@ -58,3 +58,13 @@ export function isLocalHost(host: string, local: ReadonlySet<string> = new Set()
 export function sameNode(a: string, b: string, local: ReadonlySet<string> = new Set()): boolean {
   return nodeIdentity(a, local) === nodeIdentity(b, local);
 }
+
+/** The node among `nodes` that `url` reaches, under whatever spelling (see `nodeIdentity`). */
+export function findSameNode<T extends { url: string }>(
+  nodes: readonly T[],
+  url: string,
+  local: ReadonlySet<string> = new Set(),
+): T | undefined {
+  const identity = nodeIdentity(url, local);
+  return nodes.find((node) => nodeIdentity(node.url, local) === identity);
+}

@@ -13,7 +13,7 @@ import {
   agentNodeConfig,
   agentResources,
 } from "../discovery/agent-registry.js";
-import { localAddresses, nodeIdentity } from "../discovery/identity.js";
+import { findSameNode, localAddresses } from "../discovery/identity.js";
 import type { NodePool } from "../pool/pool.js";
 
 export function createAgentRegistry(
@@ -32,8 +32,7 @@ export function createAgentRegistry(
   const nodeFor = (record: AgentRecord) => {
     const known = nodes.get(record.agentId);
     if (known !== undefined && pool.node(known.name) !== undefined) return known.name;
-    const identity = nodeIdentity(record.ollamaUrl, local);
-    const existing = pool.nodes.find((node) => nodeIdentity(node.url, local) === identity);
+    const existing = findSameNode(pool.nodes, record.ollamaUrl, local);
     const config = agentNodeConfig(record);
     const node = existing ?? pool.addNode({ ...config, url: normalizeNodeUrl(config.url) }, "agent");
     nodes.set(record.agentId, { name: node.name, owned: existing === undefined });

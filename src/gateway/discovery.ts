@@ -5,7 +5,7 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 import type { DiscoveryConfig } from "../discovery/config.js";
-import { localAddresses, nodeIdentity } from "../discovery/identity.js";
+import { findSameNode, localAddresses } from "../discovery/identity.js";
 import { DiscoveryService } from "../discovery/service.js";
 import type { NodePool } from "../pool/pool.js";
 
@@ -22,10 +22,7 @@ export function startDiscovery(
   const service = new DiscoveryService({
     config,
     localAddresses: local,
-    isKnown: (url) => {
-      const identity = nodeIdentity(url, local);
-      return pool.nodes.some((node) => nodeIdentity(node.url, local) === identity);
-    },
+    isKnown: (url) => findSameNode(pool.nodes, url, local) !== undefined,
   });
   service.on("found", (found) => {
     const node = pool.addNode(

@@ -22,6 +22,7 @@ import type { Dispatch, NodePool, RouteOptions } from "../pool/pool.js";
 import { requestFeatures } from "../pool/router/features.js";
 import { type RoutingStrategy, routingStrategySchema } from "../pool/router/strategies.js";
 import type { GenerationStats } from "../protocol/ollama/types.js";
+import { abortWhenClientLeaves } from "./client-gone.js";
 import type { EventBus } from "./events/bus.js";
 import type { HydraEventMap } from "./events/types.js";
 import type { InFlightRequests, Ticket } from "./in-flight.js";
@@ -115,9 +116,7 @@ export class Exchange {
       ticket.timer.unref();
     }
     const timing = { startedAt: performance.now(), startedAtEpoch: Date.now(), ticket };
-    reply.raw.once("close", () => {
-      if (!reply.raw.writableFinished) ticket.abort.abort();
-    });
+    abortWhenClientLeaves(reply, ticket.abort);
     try {
       const header = reply.request.headers[PRIORITY_HEADER];
       const key = bearerKeyOf(reply.request);

@@ -31,6 +31,11 @@ function makeEngine(options: Partial<WorkflowEngineOptions> = {}): WorkflowEngin
   return engine;
 }
 
+/** Starts a run and waits for its end. */
+async function run(engine: WorkflowEngine, definition: WorkflowDefinition, input?: JsonValue) {
+  return engine.wait(await engine.start(definition, input));
+}
+
 function workflow(steps: StepDefinition[], extra: Partial<WorkflowDefinition> = {}): WorkflowDefinition {
   return { name: "test", steps, ...extra };
 }
@@ -180,13 +185,14 @@ describe("WorkflowEngine: running a DAG", () => {
   it("stores outputs as JSON: undefined becomes null, Dates become strings", async () => {
     const engine = makeEngine();
     engine.register("odd", ({ input }) => (input === "date" ? { at: new Date(0) } : undefined));
-    const runId = await engine.start(
+    const result = await run(
+      engine,
       workflow([
         { id: "u", run: "odd", input: "undefined" },
         { id: "d", run: "odd", input: "date" },
       ]),
     );
-    expect((await engine.wait(runId)).outputs).toEqual({ u: null, d: { at: "1970-01-01T00:00:00.000Z" } });
+    expect(result.outputs).toEqual({ u: null, d: { at: "1970-01-01T00:00:00.000Z" } });
   });
 });
 
@@ -200,10 +206,10 @@ describe("WorkflowEngine: retries and failures", () => {
       return "finally";
     });
     const retrying = events(engine, "step.retrying", 2);
-    const runId = await engine.start(
+    const result = await run(
+      engine,
       workflow([{ id: "f", run: "flaky", retry: { maxAttempts: 3, baseDelayMs: 4, maxDelayMs: 100 } }]),
     );
-    const result = await engine.wait(runId);
     expect(result.state).toBe("succeeded");
     expect(result.outputs.f).toBe("finally");
     expect(attempts).toEqual([1, 2, 3]);
@@ -296,8 +302,7 @@ describe("WorkflowEngine: retries and failures", () => {
       calls++;
       throw new NonRetryableStepError("the prompt is empty");
     });
-    const runId = await engine.start(workflow([{ id: "r", run: "refuse", retry: { maxAttempts: 5 } }]));
-    const result = await engine.wait(runId);
+    const result = await run(engine, workflow([{ id: "r", run: "refuse", retry: { maxAttempts: 5 } }]));
     expect(calls).toBe(1);
     expect(result.steps[0]?.error).toEqual({
       message: "the prompt is empty",
@@ -313,8 +318,7 @@ describe("WorkflowEngine: retries and failures", () => {
       calls++;
       throw new ModelNotFoundError("nope:1b");
     });
-    const runId = await engine.start(workflow([{ id: "ask", run: "ask" }]));
-    expect((await engine.wait(runId)).state).toBe("failed");
+    expect((await run(engine, workflow([{ id: "ask", run: "ask" }]))).state).toBe("failed");
     expect(calls).toBe(1);
   });
 
@@ -325,10 +329,10 @@ describe("WorkflowEngine: retries and failures", () => {
       signals.push(signal);
       return new Promise(() => {}); // ignores its signal: the engine stops waiting anyway
     });
-    const runId = await engine.start(
+    const result = await run(
+      engine,
       workflow([{ id: "h", run: "hang", timeoutMs: 20, retry: { maxAttempts: 2 } }]),
     );
-    const result = await engine.wait(runId);
     expect(result.state).toBe("failed");
     expect(result.steps[0]?.attempt).toBe(2);
     expect(result.steps[0]?.error?.code).toBe("HYDRA_ERR_WORKFLOW_STEP_TIMEOUT");
@@ -341,8 +345,7 @@ describe("WorkflowEngine: retries and failures", () => {
   it("succeeds on the retry after a timeout", async () => {
     const engine = makeEngine();
     engine.register("slow-first", ({ attempt }) => (attempt === 1 ? new Promise(() => {}) : "second"));
-    const runId = await engine.start(workflow([{ id: "s", run: "slow-first", timeoutMs: 10 }]));
-    const result = await engine.wait(runId);
+    const result = await run(engine, workflow([{ id: "s", run: "slow-first", timeoutMs: 10 }]));
     expect(result.outputs.s).toBe("second");
     expect(result.steps[0]?.attempt).toBe(2);
   });
@@ -354,8 +357,7 @@ describe("WorkflowEngine: retries and failures", () => {
       calls++;
       return 10n as unknown as JsonValue;
     });
-    const runId = await engine.start(workflow([{ id: "b", run: "bigint" }]));
-    const result = await engine.wait(runId);
+    const result = await run(engine, workflow([{ id: "b", run: "bigint" }]));
     expect(result.state).toBe("failed");
     expect(calls).toBe(1);
     expect(result.steps[0]?.error?.code).toBe("HYDRA_ERR_WORKFLOW_STEP_OUTPUT");
@@ -367,8 +369,7 @@ describe("WorkflowEngine: retries and failures", () => {
     engine.on("step.started", () => {
       throw new Error("listener bug");
     });
-    const runId = await engine.start(workflow([{ id: "a", run: "noop" }]));
-    expect((await engine.wait(runId)).state).toBe("succeeded");
+    expect((await run(engine, workflow([{ id: "a", run: "noop" }]))).state).toBe("succeeded");
   });
 });
 
@@ -384,8 +385,7 @@ describe("WorkflowEngine: typed handlers", () => {
       engine.start(workflow([{ id: "s", run: "square", input: { n: "two" } }])),
     ).rejects.toBeInstanceOf(StepInputError);
     expect(await store.listRuns()).toEqual([]);
-    const runId = await engine.start(workflow([{ id: "s", run: "square", input: { n: 7 } }]));
-    expect((await engine.wait(runId)).outputs.s).toBe(49);
+    expect((await run(engine, workflow([{ id: "s", run: "square", input: { n: 7 } }]))).outputs.s).toBe(49);
   });
 
   it("retries an output that fails the output schema, then fails the step", async () => {
@@ -399,8 +399,7 @@ describe("WorkflowEngine: typed handlers", () => {
       },
       { output: z.object({ answer: z.string() }) },
     );
-    const runId = await engine.start(workflow([{ id: "a", run: "answer", retry: { maxAttempts: 2 } }]));
-    const result = await engine.wait(runId);
+    const result = await run(engine, workflow([{ id: "a", run: "answer", retry: { maxAttempts: 2 } }]));
     expect(calls).toBe(2);
     expect(result.steps[0]?.error?.message).toMatch(
       /^step "a": handler "answer" returned an unusable output: answer:/,
@@ -533,10 +532,10 @@ describe("WorkflowEngine: step cache", () => {
       { id: "e", run: "expensive", input: "q", cacheKey: "q-v1" },
       { id: "next", run: "expensive", input: "n", dependsOn: ["e"] },
     ]);
-    const first = await engine.wait(await engine.start(definition));
+    const first = await run(engine, definition);
     expect(calls).toBe(2);
     const cached = nextEvent(engine, "step.cached");
-    const second = await engine.wait(await engine.start(definition));
+    const second = await run(engine, definition);
     expect(calls).toBe(3); // only "next" ran again
     expect((await cached).cacheKey).toBe("q-v1");
     expect(second.outputs).toEqual(first.outputs);
@@ -547,8 +546,8 @@ describe("WorkflowEngine: step cache", () => {
     const engine = makeEngine();
     engine.register("one", () => 1);
     engine.register("two", () => 2);
-    await engine.wait(await engine.start(workflow([{ id: "a", run: "one", cacheKey: "k" }])));
-    const result = await engine.wait(await engine.start(workflow([{ id: "a", run: "two", cacheKey: "k" }])));
+    await run(engine, workflow([{ id: "a", run: "one", cacheKey: "k" }]));
+    const result = await run(engine, workflow([{ id: "a", run: "two", cacheKey: "k" }]));
     expect(result.outputs.a).toBe(2);
     expect(result.steps[0]?.cached).toBe(false);
   });
@@ -562,8 +561,8 @@ describe("WorkflowEngine: step cache", () => {
       return "second";
     });
     const definition = workflow([{ id: "a", run: "fails-once", cacheKey: "k" }]);
-    expect((await engine.wait(await engine.start(definition))).state).toBe("failed");
-    expect((await engine.wait(await engine.start(definition))).outputs.a).toBe("second");
+    expect((await run(engine, definition)).state).toBe("failed");
+    expect((await run(engine, definition)).outputs.a).toBe("second");
   });
 });
 

@@ -48,8 +48,10 @@ describe("spreading load", () => {
   afterAll(() => cluster.close());
 
   it("spreads concurrent requests over equal nodes by in-flight count", async () => {
+    // Each answer takes 1 s (200 tokens at 200 tokens/s): all nine are placed while every earlier
+    // one is still running, even on a loaded machine, so placement sees only in-flight counts.
     const responses = await Promise.all(
-      Array.from({ length: 9 }, () => generate(cluster.url, { num_predict: 20 })),
+      Array.from({ length: 9 }, () => generate(cluster.url, { num_predict: 200 })),
     );
     const counts = new Map<string, number>();
     for (const response of responses) {

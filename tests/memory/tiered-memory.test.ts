@@ -3,35 +3,18 @@
  * L1 + SQLite L2 under the data dir) and the full one (Redis L1 + SQLite L2 + PostgreSQL L3).
  * Write-through, promotion, demotion, TTLs, eviction and stats, as policy.ts describes them.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hydraConfigSchema } from "../../src/config/schema.js";
 import { ConfigError } from "../../src/errors.js";
 import { type MemoryConfigInput, memoryConfigSchema } from "../../src/memory/config.js";
 import { openTieredMemory } from "../../src/memory/open.js";
 import type { TieredMemory } from "../../src/memory/tiered-memory.js";
-import {
-  deleteRedisKeys,
-  dropPostgresSchema,
-  POSTGRES_URL,
-  REDIS_URL,
-  requirePostgres,
-  requireRedis,
-  uniquePostgresSchema,
-  uniqueRedisPrefix,
-} from "../helpers/services.js";
+import { memoryServices, POSTGRES_URL, REDIS_URL } from "./fixtures/services.js";
 
-const redis = await requireRedis();
-const postgres = await requirePostgres();
-const dir = mkdtempSync(join(tmpdir(), "hydra-tiered-"));
-const cleanups: (() => Promise<unknown>)[] = [];
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { redis, postgres, dir, onCleanup, redisPrefix, postgresSchema } =
+  await memoryServices("hydra-tiered-");
 
 let files = 0;
 
@@ -47,22 +30,19 @@ async function open(input: MemoryConfigInput, clock = { now: 1_700_000_000_000 }
     now: () => clock.now,
   });
   if (memory === undefined) throw new Error("memory is disabled");
-  cleanups.push(() => memory.close());
+  onCleanup(() => memory.close());
   return { memory, clock };
 }
 
 /** Another gateway on the same PostgreSQL schema: its own Redis prefix and SQLite file. */
 function otherGateway(config: MemoryConfigInput): MemoryConfigInput {
-  const keyPrefix = uniqueRedisPrefix("tiered-other");
-  cleanups.push(() => deleteRedisKeys(keyPrefix));
+  const keyPrefix = redisPrefix("tiered-other");
   return { ...config, redis: { url: REDIS_URL, keyPrefix }, l2: { file: join(dir, `other-${files++}.db`) } };
 }
 
 function fullConfig(extra: MemoryConfigInput = {}): MemoryConfigInput {
-  const keyPrefix = uniqueRedisPrefix("tiered");
-  const schema = uniquePostgresSchema("tiered");
-  cleanups.push(() => deleteRedisKeys(keyPrefix));
-  cleanups.push(() => dropPostgresSchema(schema));
+  const keyPrefix = redisPrefix("tiered");
+  const schema = postgresSchema("tiered");
   return {
     ...extra,
     redis: { url: REDIS_URL, keyPrefix },

@@ -4,10 +4,8 @@
  * eviction by bytes, idle listing, usage — run on each. Each backend gets its own key prefix,
  * schema or file, removed afterwards.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tierMask } from "../../src/memory/policy.js";
 import type { Tier, TierRecord } from "../../src/memory/tier.js";
 import { InProcessTier } from "../../src/memory/tiers/in-process.js";
@@ -15,27 +13,9 @@ import { openPostgresTier } from "../../src/memory/tiers/postgres.js";
 import { openRedisTier } from "../../src/memory/tiers/redis.js";
 import { openSqliteTier } from "../../src/memory/tiers/sqlite.js";
 import { encodeValue } from "../../src/memory/value.js";
-import {
-  deleteRedisKeys,
-  dropPostgresSchema,
-  POSTGRES_URL,
-  REDIS_URL,
-  requirePostgres,
-  requireRedis,
-  uniquePostgresSchema,
-  uniqueRedisPrefix,
-} from "../helpers/services.js";
+import { memoryServices, POSTGRES_URL, REDIS_URL } from "./fixtures/services.js";
 
-const redis = await requireRedis();
-const postgres = await requirePostgres();
-const dir = mkdtempSync(join(tmpdir(), "hydra-memory-tiers-"));
-const cleanups: (() => Promise<unknown>)[] = [
-  () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
-];
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const { redis, postgres, dir, redisPrefix, postgresSchema } = await memoryServices("hydra-memory-tiers-");
 
 const T0 = 1_700_000_000_000;
 
@@ -80,8 +60,7 @@ const backends: Backend[] = [
     available: redis.available,
     evictsOnPut: true,
     open: async (maxBytes) => {
-      const keyPrefix = uniqueRedisPrefix("memory-tier");
-      cleanups.push(() => deleteRedisKeys(keyPrefix));
+      const keyPrefix = redisPrefix("memory-tier");
       return openRedisTier({ url: REDIS_URL, keyPrefix, maxBytes, ttlMs: 0 });
     },
   },
@@ -96,8 +75,7 @@ const backends: Backend[] = [
     available: postgres.available,
     evictsOnPut: false,
     open: async (maxBytes) => {
-      const schema = uniquePostgresSchema("memory_tier");
-      cleanups.push(() => dropPostgresSchema(schema));
+      const schema = postgresSchema("memory_tier");
       return openPostgresTier({ url: POSTGRES_URL, schema, maxConnections: 4, maxBytes, ttlMs: 0 });
     },
   },
@@ -214,8 +192,7 @@ describe.each(backends)("$name tier", (backend) => {
 
 describe.runIf(redis.available)("redis tier, Redis's own expiry", () => {
   it("lets Redis drop an expired entry itself, and the sweep settles the byte count", async () => {
-    const keyPrefix = uniqueRedisPrefix("memory-expiry");
-    cleanups.push(() => deleteRedisKeys(keyPrefix));
+    const keyPrefix = redisPrefix("memory-expiry");
     const tier = await openRedisTier({ url: REDIS_URL, keyPrefix, maxBytes: 1_000_000, ttlMs: 0 });
     try {
       const now = Date.now();

@@ -190,6 +190,7 @@ describe("sandbox", () => {
 s.on("data", (d) => { console.log("connected"); s.end(); });
 s.on("error", (e) => console.log("refused:", e.code));`;
       const result = await sandbox.run({ runtime: "node", files: { "net.js": code }, args: ["net.js"] });
+      expect(result.status).toBe("passed");
       if (isolation.network) expect(result.stdout).toMatch(/^refused: /);
     });
   });

@@ -13,6 +13,7 @@ import type {
 } from "../../orchestrator/orchestrator.js";
 import { describeProgress, type Progress } from "../../orchestrator/progress.js";
 import { modelKey } from "../../protocol/ollama/model-name.js";
+import { abortWhenClientLeaves } from "../client-gone.js";
 
 export const HYDRA_MODEL = "hydra";
 
@@ -49,10 +50,7 @@ export async function answerAsHydra(
     .join("\n");
   const instance = await orchestrator();
   if (instance === undefined) throw new ShuttingDownError();
-  const abort = new AbortController();
-  reply.raw.once("close", () => {
-    if (!reply.raw.writableFinished) abort.abort();
-  });
+  const abort = abortWhenClientLeaves(reply);
   const task = {
     prompt,
     ...(context === "" ? {} : { context }),

@@ -13,6 +13,7 @@ import type { PoolNode } from "../../pool/node.js";
 import { errorMessageOf } from "../../protocol/ollama/error-body.js";
 import { copyRequestSchema, modelRefRequestSchema, pullRequestSchema } from "../../protocol/ollama/types.js";
 import { parseBody } from "../body.js";
+import { abortWhenClientLeaves } from "../client-gone.js";
 import type { GatewayContext } from "../exchange.js";
 import { mergeAsync } from "../relay/merge.js";
 import { readNdjson } from "../relay/ndjson.js";
@@ -32,10 +33,7 @@ export async function ollamaModelRoutes(app: FastifyInstance, ctx: GatewayContex
     const targets = chooseTargets(ctx, parseBody(nodesFieldSchema, request).nodes, (node) => node.healthy);
     if (targets.length === 0)
       throw new NoNodeAvailableError("no healthy node to pull onto; check the nodes with 'hydra nodes'");
-    const abort = new AbortController();
-    reply.raw.once("close", () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
+    const abort = abortWhenClientLeaves(reply);
     const events = mergeAsync(targets.map((node) => pullOnNode(ctx, node, body.model, abort.signal)));
     if (body.stream === false) {
       const failures: string[] = [];

@@ -11,6 +11,7 @@ import { SYNTHESIS_STRATEGIES } from "../../orchestrator/config.js";
 import type { Orchestrator, OrchestratorEvent } from "../../orchestrator/orchestrator.js";
 import { WorkflowRunNotFoundError } from "../../workflow/errors.js";
 import { parseBody } from "../body.js";
+import { abortWhenClientLeaves } from "../client-gone.js";
 
 export const generateRequestSchema = z.strictObject({
   prompt: z.string({ error: 'prompt is required: {"prompt": "what you want done"}' }).min(1, {
@@ -40,10 +41,7 @@ export async function orchestrateRoutes(
   app.post("/v1/hydra/generate", async (request, reply) => {
     const body = parseBody(generateRequestSchema, request);
     const orchestrator = await open();
-    const abort = new AbortController();
-    reply.raw.once("close", () => {
-      if (!reply.raw.writableFinished) abort.abort();
-    });
+    const abort = abortWhenClientLeaves(reply);
     const { stream, ...task } = body;
     if (!stream) return orchestrator.run(task, { signal: abort.signal });
     reply.hijack();

@@ -9,12 +9,12 @@
  * not by each put, because several gateways write here at once.
  */
 import type { Pool, QueryConfig, QueryResultRow } from "pg";
-import { redactUrl } from "../../config/redact-url.js";
-import { ConfigError } from "../../errors.js";
 import { evictionVictims, isExpired } from "../policy.js";
-import { type Migration, migrate, quoteIdentifier } from "../postgres/migrations.js";
+import { type Migration, quoteIdentifier } from "../postgres/migrations.js";
+import { openMigratedPool } from "../postgres/pool.js";
 import { newCounters, type Tier, type TierName, type TierRecord, type TierUsage } from "../tier.js";
-import { checksumOf, kindCode, kindFromCode } from "../value.js";
+import { checksumOf } from "../value.js";
+import { COLUMNS, type EntryRow, entryValues, toRecord, upsertSql } from "./sql-rows.js";
 
 export interface PostgresTierOptions {
   url: string;
@@ -51,42 +51,24 @@ export const MEMORY_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-interface Row extends QueryResultRow {
-  key: string;
-  kind: number;
-  value: Buffer;
-  size: number;
-  /** bigint columns arrive as strings. */
-  checksum: string;
-  created_at: string;
-  expires_at: string | null;
-  last_access_at: string;
-  tiers: number;
-  namespace: string | null;
-}
+/** bigint columns arrive as strings. */
+interface Row extends QueryResultRow, EntryRow<string> {}
 
-const COLUMNS = "key, kind, value, size, checksum, created_at, expires_at, last_access_at, tiers, namespace";
 const BATCH = 500;
 const MAX_EVICTION_ROUNDS = 100;
 
 export async function openPostgresTier(options: PostgresTierOptions): Promise<PostgresTier> {
-  const { default: pg } = await import("pg");
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.maxConnections,
-    connectionTimeoutMillis: 5_000,
-    application_name: "hydra-memory",
+  const pool = await openMigratedPool({
+    url: options.url,
+    maxConnections: options.maxConnections,
+    applicationName: "hydra-memory",
+    schema: options.schema,
+    component: "memory",
+    migrations: MEMORY_MIGRATIONS,
+    setting: "memory.postgres.url",
+    hint: "or remove memory.postgres.url",
+    onError: options.onError,
   });
-  pool.on("error", (error) => options.onError?.(error));
-  try {
-    await migrate(pool, { schema: options.schema, component: "memory", migrations: MEMORY_MIGRATIONS });
-  } catch (error) {
-    await pool.end().catch(() => {});
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(
-      `memory.postgres.url ${redactUrl(options.url)}: cannot prepare schema ${options.schema} (${(error as Error).message}); start PostgreSQL, check the URL and its rights, or remove memory.postgres.url`,
-    );
-  }
   return new PostgresTier(pool, options);
 }
 
@@ -127,22 +109,8 @@ export class PostgresTier implements Tier {
     this.#touched.delete(record.key);
     await this.#query({
       name: `${this.#prefix}_put`,
-      text: `INSERT INTO ${this.#table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value, size = excluded.size,
-               checksum = excluded.checksum, created_at = excluded.created_at, expires_at = excluded.expires_at,
-               last_access_at = excluded.last_access_at, tiers = excluded.tiers, namespace = excluded.namespace`,
-      values: [
-        record.key,
-        kindCode(record.kind),
-        record.bytes,
-        record.size,
-        record.checksum,
-        record.createdAt,
-        record.expiresAt,
-        record.lastAccessAt,
-        record.tiers,
-        record.namespace,
-      ],
+      text: upsertSql(this.#table, (n) => `$${n}`),
+      values: entryValues(record),
     });
   }
 
@@ -275,20 +243,4 @@ export class PostgresTier implements Tier {
   #query<R extends QueryResultRow = QueryResultRow>(config: QueryConfig) {
     return this.#pool.query<R>(config);
   }
-}
-
-function toRecord(row: Row): TierRecord {
-  const expiresAt = row.expires_at === null ? null : Number(row.expires_at);
-  return {
-    key: row.key,
-    kind: kindFromCode(row.kind),
-    bytes: row.value,
-    size: row.size,
-    checksum: Number(row.checksum),
-    createdAt: Number(row.created_at),
-    expiresAt,
-    lastAccessAt: Number(row.last_access_at),
-    tiers: row.tiers,
-    namespace: row.namespace,
-  };
 }

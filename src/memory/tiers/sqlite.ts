@@ -19,7 +19,8 @@ import type BetterSqlite3 from "better-sqlite3";
 import { ConfigError } from "../../errors.js";
 import { evictionVictims, isExpired } from "../policy.js";
 import { newCounters, type Tier, type TierName, type TierRecord, type TierUsage } from "../tier.js";
-import { checksumOf, kindCode, kindFromCode } from "../value.js";
+import { checksumOf } from "../value.js";
+import { COLUMNS, type EntryRow, type EntryValues, entryValues, toRecord, upsertSql } from "./sql-rows.js";
 
 export interface SqliteTierOptions {
   file: string;
@@ -30,18 +31,7 @@ export interface SqliteTierOptions {
   touchFlushMs?: number;
 }
 
-interface Row {
-  key: string;
-  kind: number;
-  value: Buffer;
-  size: number;
-  checksum: number;
-  created_at: number;
-  expires_at: number | null;
-  last_access_at: number;
-  tiers: number;
-  namespace: string | null;
-}
+type Row = EntryRow<number>;
 
 /** Schema versions, applied in order; PRAGMA user_version records how many ran. */
 const MIGRATIONS: readonly string[] = [
@@ -61,7 +51,6 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX memory_entries_expires ON memory_entries (expires_at) WHERE expires_at IS NOT NULL;`,
 ];
 
-const COLUMNS = "key, kind, value, size, checksum, created_at, expires_at, last_access_at, tiers, namespace";
 /** Rows deleted per statement in a sweep or an eviction round. */
 const BATCH = 256;
 /** Pending read times beyond this are written at once, whatever the timer says. */
@@ -113,14 +102,7 @@ export class SqliteTier implements Tier {
     this.#statements = {
       get: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM memory_entries WHERE key = ?`),
       size: db.prepare<[string], { size: number }>("SELECT size FROM memory_entries WHERE key = ?"),
-      upsert: db.prepare<
-        [string, number, Buffer, number, number, number, number | null, number, number, string | null]
-      >(
-        `INSERT INTO memory_entries (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, value = excluded.value, size = excluded.size,
-           checksum = excluded.checksum, created_at = excluded.created_at, expires_at = excluded.expires_at,
-           last_access_at = excluded.last_access_at, tiers = excluded.tiers, namespace = excluded.namespace`,
-      ),
+      upsert: db.prepare<EntryValues>(upsertSql("memory_entries", () => "?")),
       delete: db.prepare<[string], { size: number }>(
         "DELETE FROM memory_entries WHERE key = ? RETURNING size",
       ),
@@ -147,18 +129,7 @@ export class SqliteTier implements Tier {
     this.#bytes = totals?.bytes ?? 0;
     this.#putTransaction = db.transaction((record: TierRecord) => {
       const old = this.#statements.size.get(record.key);
-      this.#statements.upsert.run(
-        record.key,
-        kindCode(record.kind),
-        record.bytes,
-        record.size,
-        record.checksum,
-        record.createdAt,
-        record.expiresAt,
-        record.lastAccessAt,
-        record.tiers,
-        record.namespace,
-      );
+      this.#statements.upsert.run(...entryValues(record));
       this.#touched.delete(record.key);
       this.#bytes += record.size - (old?.size ?? 0);
       if (old === undefined) this.#entries++;
@@ -273,21 +244,6 @@ export class SqliteTier implements Tier {
       this.counters.evictions += keys.length;
     }
   }
-}
-
-function toRecord(row: Row): TierRecord {
-  return {
-    key: row.key,
-    kind: kindFromCode(row.kind),
-    bytes: row.value,
-    size: row.size,
-    checksum: row.checksum,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    lastAccessAt: row.last_access_at,
-    tiers: row.tiers,
-    namespace: row.namespace,
-  };
 }
 
 function migrate(db: BetterSqlite3.Database, file: string): void {

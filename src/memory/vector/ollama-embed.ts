@@ -3,9 +3,8 @@
  * retries and failover like any client request), or at one Ollama-compatible URL (a node, a sim,
  * or a gateway, for tools and tests).
  */
-import { UpstreamError } from "../../errors.js";
+import { callPool } from "../../pool/call.js";
 import type { NodePool } from "../../pool/pool.js";
-import { requestFeatures } from "../../pool/router/features.js";
 import type { EmbedFunction } from "./embedder.js";
 import { EmbeddingError } from "./errors.js";
 
@@ -22,27 +21,15 @@ export function poolEmbedFunction(
   options: PoolEmbedOptions = {},
 ): EmbedFunction {
   return async (model, inputs) => {
-    const path = "/api/embed";
     // truncate: an over-long text is embedded from its beginning rather than refused.
-    const body = { model, input: inputs, truncate: true };
-    const dispatch = await pool.dispatch(
+    const { answer } = await callPool(
+      pool,
       model,
-      { method: "POST", path, body, ...(options.signal ? { signal: options.signal } : {}) },
-      {
-        route: { features: requestFeatures({ path, body, headers: {} }) },
-        ...(options.priority === undefined ? {} : { priority: options.priority }),
-      },
+      "/api/embed",
+      { model, input: inputs, truncate: true },
+      options,
     );
-    try {
-      const { status } = dispatch.response;
-      if (status < 200 || status >= 300) {
-        const text = await dispatch.response.body.text();
-        throw new UpstreamError(dispatch.node.name, status, `embedding failed: ${text.slice(0, 500)}`);
-      }
-      return parseEmbedAnswer(model, await dispatch.response.body.json());
-    } finally {
-      dispatch.release();
-    }
+    return parseEmbedAnswer(model, answer);
   };
 }
 

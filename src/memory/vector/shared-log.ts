@@ -23,7 +23,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { Client, Pool, PoolClient } from "pg";
-import { type Migration, migrate } from "../postgres/migrations.js";
+import type { Migration } from "../postgres/migrations.js";
+import { openMigratedPool } from "../postgres/pool.js";
 import type { Metadata } from "./filter.js";
 import { bytesToVector, vectorToBytes } from "./vector-math.js";
 
@@ -145,15 +146,21 @@ export class SharedVectorLog extends EventEmitter<SharedVectorLogEvents> {
         `invalid PostgreSQL schema name ${JSON.stringify(options.schema)}: use a lower-case SQL identifier`,
       );
     }
-    const { Pool, Client } = await import("pg");
-    const pool = new Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 4 });
-    // An idle client whose server went away emits 'error' on the pool: without a listener that
-    // would end the process. The next query simply gets a new connection.
-    pool.on("error", (error) =>
-      options.log?.warn({ err: error.message }, "vector log: idle connection lost"),
-    );
+    const { Client } = await import("pg");
+    const pool = await openMigratedPool({
+      url: options.connectionString,
+      maxConnections: options.maxConnections ?? 4,
+      applicationName: "hydra-vectors",
+      schema: options.schema,
+      component: "vectors",
+      migrations: VECTOR_MIGRATIONS,
+      setting: "memory.postgres.url",
+      hint: "or remove memory.postgres.url",
+      // The next query simply gets a new connection.
+      onError: (error) => options.log?.warn({ err: error.message }, "vector log: idle connection lost"),
+    });
     try {
-      const logId = await migrateLog(pool, options.schema);
+      const logId = await readLogId(pool, options.schema);
       return new SharedVectorLog(
         options,
         { logId, instanceId: options.instanceId ?? randomUUID() },
@@ -385,9 +392,8 @@ export const VECTOR_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Brings the schema up to date; returns the log id. */
-async function migrateLog(pool: Pool, schema: string): Promise<string> {
-  await migrate(pool, { schema, component: "vectors", migrations: VECTOR_MIGRATIONS });
+/** The id made by the first migration. */
+async function readLogId(pool: Pool, schema: string): Promise<string> {
   const result = await pool.query<{ log_id: string }>(`SELECT log_id FROM "${schema}".${TABLE}_log LIMIT 1`);
   const row = result.rows[0];
   if (row === undefined) throw new Error(`"${schema}".${TABLE}_log is empty: the vector log's id is missing`);

@@ -151,7 +151,7 @@ export function isProseLine(line: string): boolean {
 }
 
 /** Code from an answer without fences: Markdown indented blocks, else the lines that are not prose. */
-export function findUnfencedCode(text: string): string {
+function findUnfencedCode(text: string): string {
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   const proseAtZero = lines.some((l) => isProseLine(l));
   const codeAtZero = lines.some((l) => l.trim() !== "" && !/^[ \t]/.test(l) && !isProseLine(l));
@@ -266,7 +266,7 @@ function sameFamily(a: CodeLanguage | undefined, b: CodeLanguage): boolean {
  * A block of tests rather than a solution: it does not define the requested function and
  * most of its statements are asserts or test functions.
  */
-export function isTestBlock(block: CodeBlock, language: CodeLanguage, functionName?: string): boolean {
+function isTestBlock(block: CodeBlock, language: CodeLanguage, functionName?: string): boolean {
   if (functionName !== undefined && definesFunction(block.code, functionName, language)) return false;
   const statements = statementsOf(block.code, language).filter((s) => s.kind !== "import");
   if (statements.length === 0) return false;

@@ -99,6 +99,21 @@ function stickyMatch(re: RegExp, src: string, i: number): string | undefined {
   return m?.[0];
 }
 
+/** The number, name or operator at `i` (the tokens both languages scan alike) and its end offset. */
+function scanAtom(
+  src: string,
+  i: number,
+  number: RegExp,
+  name: RegExp,
+  ops: readonly string[],
+): { kind: "number" | "name" | "op"; end: number } {
+  const num = /[\d.]/.test(src[i] ?? "") ? stickyMatch(number, src, i) : undefined;
+  if (num !== undefined && num !== "") return { kind: "number", end: i + num.length };
+  const word = stickyMatch(name, src, i);
+  if (word !== undefined) return { kind: "name", end: i + word.length };
+  return { kind: "op", end: i + matchOp(src, i, ops).length };
+}
+
 /** End offset (exclusive) of a Python string whose opening quote sequence ends at `bodyStart`. */
 function scanPythonString(src: string, bodyStart: number, quote: string): number {
   let i = bodyStart;
@@ -214,23 +229,14 @@ export function lexPython(source: string): Token[] {
       i = end;
       continue;
     }
-    const num = /[\d.]/.test(c) ? stickyMatch(PY_NUMBER, src, i) : undefined;
-    if (num !== undefined && num !== "") {
-      push("number", i, i + num.length);
-      i += num.length;
-      continue;
+    const atom = scanAtom(src, i, PY_NUMBER, PY_NAME, PY_OPS);
+    if (atom.kind === "op") {
+      const op = src.slice(i, atom.end);
+      if (OPEN.has(op)) depth++;
+      else if (CLOSE.has(op)) depth = Math.max(0, depth - 1);
     }
-    const name = stickyMatch(PY_NAME, src, i);
-    if (name !== undefined) {
-      push("name", i, i + name.length);
-      i += name.length;
-      continue;
-    }
-    const op = matchOp(src, i, PY_OPS);
-    if (OPEN.has(op)) depth++;
-    else if (CLOSE.has(op)) depth = Math.max(0, depth - 1);
-    push("op", i, i + op.length);
-    i += op.length;
+    push(atom.kind, i, atom.end);
+    i = atom.end;
   }
   if (lineHasTokens) tokens.push({ kind: "newline", text: "\n", start: src.length, end: src.length, line });
   while (indents.length > 1) {
@@ -397,21 +403,9 @@ export function lexJavaScript(source: string): Token[] {
         continue;
       }
     }
-    const num = /[\d.]/.test(c) ? stickyMatch(JS_NUMBER, src, i) : undefined;
-    if (num !== undefined && num !== "") {
-      push("number", i, i + num.length);
-      i += num.length;
-      continue;
-    }
-    const name = stickyMatch(JS_NAME, src, i);
-    if (name !== undefined) {
-      push("name", i, i + name.length);
-      i += name.length;
-      continue;
-    }
-    const op = matchOp(src, i, JS_OPS);
-    push("op", i, i + op.length);
-    i += op.length;
+    const atom = scanAtom(src, i, JS_NUMBER, JS_NAME, JS_OPS);
+    push(atom.kind, i, atom.end);
+    i = atom.end;
   }
   return tokens;
 }

@@ -39,16 +39,20 @@ function significant(tokens: readonly Token[]): Token[] {
   return tokens.filter((t) => t.kind !== "comment");
 }
 
+/** +1 for an opening bracket, -1 for a closing one, else 0. */
+function bracketDelta(text: string | undefined): number {
+  if (text === "(" || text === "[" || text === "{") return 1;
+  if (text === ")" || text === "]" || text === "}") return -1;
+  return 0;
+}
+
 /** Index of the bracket closing the one at `open`, or the last index. */
 function matching(tokens: readonly Token[], open: number): number {
   let depth = 0;
   for (let k = open; k < tokens.length; k++) {
-    const t = tokens[k]?.text;
-    if (t === "(" || t === "[" || t === "{") depth++;
-    else if (t === ")" || t === "]" || t === "}") {
-      depth--;
-      if (depth === 0) return k;
-    }
+    const delta = bracketDelta(tokens[k]?.text);
+    depth += delta;
+    if (delta < 0 && depth === 0) return k;
   }
   return tokens.length - 1;
 }
@@ -60,8 +64,7 @@ function paramNames(tokens: readonly Token[], open: number, into: Set<number>): 
   for (let k = open; k < close; k++) {
     const t = tokens[k];
     if (t === undefined) continue;
-    if (t.text === "(" || t.text === "[" || t.text === "{") depth++;
-    else if (t.text === ")" || t.text === "]" || t.text === "}") depth--;
+    depth += bracketDelta(t.text);
     if (t.kind !== "name" || depth !== 1) continue;
     const before = tokens[k - 1]?.text ?? "";
     if (before === "(" || before === "," || before === "*" || before === "**" || before === "...")
@@ -69,19 +72,25 @@ function paramNames(tokens: readonly Token[], open: number, into: Set<number>): 
   }
 }
 
+/** What a program binds; see `pythonBindings`. */
+interface Bindings {
+  bound: Set<string>;
+  topLevel: Set<string>;
+  /** Token indexes of parameter names. */
+  params: Set<number>;
+}
+
+function noBindings(): Bindings {
+  return { bound: new Set(), topLevel: new Set(), params: new Set() };
+}
+
 /**
  * Names a Python program binds. `topLevel` holds what it defines at module level (functions,
  * classes, module variables): that is its interface, which callers and tests use by name,
  * so those names are never renamed. `params` holds the token indexes of parameter names.
  */
-function pythonBindings(tokens: readonly Token[]): {
-  bound: Set<string>;
-  topLevel: Set<string>;
-  params: Set<number>;
-} {
-  const bound = new Set<string>();
-  const topLevel = new Set<string>();
-  const params = new Set<number>();
+function pythonBindings(tokens: readonly Token[]): Bindings {
+  const { bound, topLevel, params } = noBindings();
   let indent = 0;
   let lineStart = true;
   let depth = 0;
@@ -93,8 +102,7 @@ function pythonBindings(tokens: readonly Token[]): {
       lineStart = true;
       continue;
     }
-    if (t.text === "(" || t.text === "[" || t.text === "{") depth++;
-    if (t.text === ")" || t.text === "]" || t.text === "}") depth = Math.max(0, depth - 1);
+    depth = Math.max(0, depth + bracketDelta(t.text));
     const next = tokens[k + 1];
     if (t.kind === "name" && (t.text === "def" || t.text === "class") && next?.kind === "name") {
       (indent === 0 ? topLevel : bound).add(next.text);
@@ -126,8 +134,7 @@ function pythonBindings(tokens: readonly Token[]): {
       for (; j < tokens.length; j++) {
         const p = tokens[j] as Token;
         if (p.kind === "newline") break;
-        if (p.text === "(" || p.text === "[" || p.text === "{") d++;
-        if (p.text === ")" || p.text === "]" || p.text === "}") d--;
+        d += bracketDelta(p.text);
         if (d === 0 && (p.text === "=" || /^[-+*/%&|^@]=$|^(\*\*|\/\/|>>|<<)=$/.test(p.text))) break;
         if (d === 0 && p.text === ":") break; // an annotation: `x: int = 1`
         const after = tokens[j + 1]?.text ?? "";
@@ -147,14 +154,8 @@ function pythonBindings(tokens: readonly Token[]): {
 }
 
 /** Names a JavaScript/TypeScript program binds; see `pythonBindings`. */
-function jsBindings(tokens: readonly Token[]): {
-  bound: Set<string>;
-  topLevel: Set<string>;
-  params: Set<number>;
-} {
-  const bound = new Set<string>();
-  const topLevel = new Set<string>();
-  const params = new Set<number>();
+function jsBindings(tokens: readonly Token[]): Bindings {
+  const { bound, topLevel, params } = noBindings();
   let braces = 0;
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k] as Token;
@@ -190,8 +191,7 @@ function jsBindings(tokens: readonly Token[]): {
       let depth = 0;
       for (let j = k + 1; j < tokens.length; j++) {
         const p = tokens[j] as Token;
-        if (p.text === "(" || p.text === "[" || p.text === "{") depth++;
-        if (p.text === ")" || p.text === "]" || p.text === "}") depth--;
+        depth += bracketDelta(p.text);
         if (depth < 0 || p.text === ";" || (depth === 0 && (p.text === "of" || p.text === "in"))) break;
         if (p.kind === "newline" && depth === 0 && tokens[j - 1]?.text !== ",") break;
         const before = tokens[j - 1]?.text ?? "";
@@ -267,15 +267,14 @@ export function canonicalCode(
     ? python
       ? pythonBindings(tokens)
       : jsBindings(tokens)
-    : { bound: new Set<string>(), topLevel: new Set<string>(), params: new Set<number>() };
+    : noBindings();
   const keywords = python ? PY_KEYWORDS : JS_KEYWORDS;
   const names = new Map<string, string>();
   const out: string[] = [];
   let depth = 0;
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k] as Token;
-    if (t.text === "(" || t.text === "[" || t.text === "{") depth++;
-    if (t.text === ")" || t.text === "]" || t.text === "}") depth = Math.max(0, depth - 1);
+    depth = Math.max(0, depth + bracketDelta(t.text));
     switch (t.kind) {
       case "newline":
         if (python) out.push("\n");

@@ -70,7 +70,7 @@ function findLongestMatch(
 }
 
 /** Total size of difflib's matching blocks between a and b. */
-export function matchingCharacters(a: string, b: string): number {
+function matchingCharacters(a: string, b: string): number {
   const b2j = indexB(b);
   const queue: [number, number, number, number][] = [[0, a.length, 0, b.length]];
   let total = 0;

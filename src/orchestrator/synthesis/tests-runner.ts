@@ -38,7 +38,7 @@ export interface RunTestsInput {
 }
 
 /** JS/TS source as CommonJS JavaScript that runs as a script (`export` becomes `exports.x`). */
-export function toCommonJs(code: string, language: CodeLanguage): string {
+function toCommonJs(code: string, language: CodeLanguage): string {
   const ts = typescript();
   return ts.transpileModule(code, {
     fileName: language === "typescript" ? "solution.ts" : "solution.js",

@@ -8,9 +8,8 @@
  */
 import { createHash } from "node:crypto";
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
-import { redactUrl } from "../../config/redact-url.js";
-import { ConfigError } from "../../errors.js";
-import { type Migration, migrate, quoteIdentifier } from "../../memory/postgres/migrations.js";
+import { type Migration, quoteIdentifier } from "../../memory/postgres/migrations.js";
+import { openMigratedPool } from "../../memory/postgres/pool.js";
 import { WorkflowRunExistsError, WorkflowStoreError } from "../errors.js";
 import {
   asChanges,
@@ -29,6 +28,7 @@ import {
   RUN_COLUMNS,
   type RunRow,
   type RunRowWithSpec,
+  STEP_COLUMNS,
   type StepRow,
   stepValues,
   toRunRecord,
@@ -87,28 +87,24 @@ export interface PostgresRunStoreOptions {
 }
 
 // Columns read back as text, so both SQL stores share one row mapping (rows.ts).
-const RUN_SELECT = `${RUN_COLUMNS.replace("error", "error::text AS error")}`;
-const STEP_SELECT =
-  "step_id, state, attempt, output::text AS output, error::text AS error, cached, started_at, finished_at";
+const RUN_SELECT = RUN_COLUMNS.replace("error", "error::text AS error");
+const STEP_SELECT = STEP_COLUMNS.replace("output", "output::text AS output").replace(
+  "error",
+  "error::text AS error",
+);
 
 export async function openPostgresRunStore(options: PostgresRunStoreOptions): Promise<PostgresRunStore> {
-  const { default: pg } = await import("pg");
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.maxConnections,
-    connectionTimeoutMillis: 5_000,
-    application_name: "hydra-workflow",
+  const pool = await openMigratedPool({
+    url: options.url,
+    maxConnections: options.maxConnections,
+    applicationName: "hydra-workflow",
+    schema: options.schema,
+    component: "workflow",
+    migrations: WORKFLOW_MIGRATIONS,
+    setting: "workflow.postgres.url",
+    hint: "or remove workflow.postgres.url to use SQLite",
+    onError: options.onError,
   });
-  pool.on("error", (error) => options.onError?.(error));
-  try {
-    await migrate(pool, { schema: options.schema, component: "workflow", migrations: WORKFLOW_MIGRATIONS });
-  } catch (error) {
-    await pool.end().catch(() => {});
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(
-      `workflow.postgres.url ${redactUrl(options.url)}: cannot prepare schema ${options.schema} (${(error as Error).message}); start PostgreSQL, check the URL and its rights, or remove workflow.postgres.url to use SQLite`,
-    );
-  }
   return new PostgresRunStore(pool, options.schema);
 }
 

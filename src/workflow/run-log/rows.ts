@@ -41,6 +41,7 @@ export interface StepRow {
 }
 
 export const RUN_COLUMNS = "id, name, state, error, created_at, updated_at, finished_at";
+export const STEP_COLUMNS = "step_id, state, attempt, output, error, cached, started_at, finished_at";
 
 export function errorText(error: ErrorInfo | undefined): string | null {
   return error === undefined ? null : JSON.stringify(error);

@@ -32,6 +32,7 @@ import {
   RUN_COLUMNS,
   type RunRow,
   type RunRowWithSpec,
+  STEP_COLUMNS,
   type StepRow,
   stepValues,
   toRunRecord,
@@ -76,8 +77,6 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (handler, key)
    ) WITHOUT ROWID;`,
 ];
-
-const STEP_COLUMNS = "step_id, state, attempt, output, error, cached, started_at, finished_at";
 
 export interface SqliteRunStoreOptions {
   /** The database file (created with its directory when missing). */
