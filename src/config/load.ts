@@ -34,6 +34,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   HYDRA_DATA_DIR: ["dataDir"],
   HYDRA_LOG_LEVEL: ["log", "level"],
   HYDRA_API_KEYS: ["auth", "keys"],
+  HYDRA_ADMIN_KEYS: ["auth", "adminKeys"],
   HYDRA_UPSTREAM_CONNECTIONS: ["upstream", "connections"],
   HYDRA_CONNECT_TIMEOUT_MS: ["upstream", "connectTimeoutMs"],
   HYDRA_HEADERS_TIMEOUT_MS: ["upstream", "headersTimeoutMs"],
@@ -48,7 +49,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   HYDRA_MEMORY_POSTGRES_URL: ["memory", "postgres", "url"],
 };
 
-const LIST_KEYS = new Set(["HYDRA_API_KEYS", "HYDRA_DISCOVERY_SCAN"]);
+const LIST_KEYS = new Set(["HYDRA_API_KEYS", "HYDRA_ADMIN_KEYS", "HYDRA_DISCOVERY_SCAN"]);
 /** Taken as written: a secret of digits is still a string. */
 const TEXT_KEYS = new Set([
   "HYDRA_CLUSTER_SECRET",

@@ -96,6 +96,12 @@ export const authConfigSchema = z.strictObject({
       ]),
     )
     .default([]),
+  /**
+   * Keys for admin actions (drain/undrain a node, pull onto chosen nodes, switch the routing
+   * strategy), sent as `x-hydra-admin-key` or as the bearer key. Empty: admin actions are off.
+   * An admin key is also accepted as an API key.
+   */
+  adminKeys: z.array(apiKeySchema).default([]),
 });
 
 /** The keys as plain strings, and the default priority of those that have one. */
@@ -109,6 +115,8 @@ export function apiKeys(auth: z.infer<typeof authConfigSchema>): {
     if (entry.priority !== undefined) priorities.set(entry.key, entry.priority);
     return entry.key;
   });
+  // An admin key works wherever an API key does; with no API keys, the API stays open.
+  if (keys.length > 0) keys.push(...auth.adminKeys.filter((key) => !keys.includes(key)));
   return { keys, priorities };
 }
 

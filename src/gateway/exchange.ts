@@ -338,7 +338,7 @@ function routeOf(
     { path: request.route, body: reply.request.body, headers },
     { defaultPriority: priority },
   );
-  return { features, strategy: strategyOf(headers[STRATEGY_HEADER]) ?? ctx.config.routing.strategy };
+  return { features, strategy: strategyOf(headers[STRATEGY_HEADER]) ?? ctx.pool.strategy };
 }
 
 function strategyOf(header: string | string[] | undefined): RoutingStrategy | undefined {

@@ -38,6 +38,8 @@ export class PoolNode {
   lastSeenAt: number | undefined;
   version: string | undefined;
   inFlight = 0;
+  /** An operator drained it: no new requests until undrained. */
+  drained = false;
   /** Requests in flight per model (canonical name): evicting a busy model stalls them. */
   readonly #inFlightByModel = new Map<string, number>();
   /** Installed models by canonical name (`name:tag`). */

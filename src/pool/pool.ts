@@ -38,6 +38,10 @@ export interface PoolEvents {
   "node-removed": [{ node: string; url: string; reason: string }];
   /** The node's agent stopped reporting (stale) or reported again. */
   "node-stale": [{ node: string; stale: boolean }];
+  /** An operator drained the node (no new requests) or put it back. */
+  "node-drained": [{ node: string; drained: boolean }];
+  /** The cluster's routing strategy was switched at run time. */
+  "strategy-changed": [{ from: RoutingStrategy; to: RoutingStrategy }];
 }
 
 export interface DispatchOptions {
@@ -192,8 +196,34 @@ export class NodePool extends EventEmitter<PoolEvents> {
    */
   #syncSlots(node: PoolNode): void {
     const phase = this.health.state(node.name)?.breaker ?? "closed";
-    const out = phase !== "closed" || node.resources?.stale === true;
+    const out = phase !== "closed" || node.resources?.stale === true || node.drained;
     this.admission.setSlots(node.name, out ? 0 : node.slots);
+  }
+
+  /**
+   * Drains a node (true): it takes no new requests, and those running on it finish. False puts it
+   * back. Returns false when there is no such node.
+   */
+  setDrained(name: string, drained: boolean): boolean {
+    const node = this.node(name);
+    if (node === undefined) return false;
+    if (node.drained === drained) return true;
+    node.drained = drained;
+    this.#syncSlots(node);
+    this.emit("node-drained", { node: name, drained });
+    return true;
+  }
+
+  /** The strategy requests use unless they ask for another (x-hydra-strategy). */
+  get strategy(): RoutingStrategy {
+    return this.#options.routing.strategy;
+  }
+
+  set strategy(strategy: RoutingStrategy) {
+    const from = this.#options.routing.strategy;
+    if (from === strategy) return;
+    this.#options.routing = { ...this.#options.routing, strategy };
+    this.emit("strategy-changed", { from, to: strategy });
   }
 
   /** Two nodes may not share a name: a later one gets a numbered suffix. */
@@ -206,7 +236,10 @@ export class NodePool extends EventEmitter<PoolEvents> {
   /** May the node take a request now: its inventory is known and its breaker lets traffic through. */
   usable(node: PoolNode): boolean {
     return (
-      node.lastSeenAt !== undefined && node.resources?.stale !== true && this.health.isAvailable(node.name)
+      node.lastSeenAt !== undefined &&
+      node.resources?.stale !== true &&
+      !node.drained &&
+      this.health.isAvailable(node.name)
     );
   }
 
@@ -282,7 +315,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
       messageCount: 0,
       priority: 5,
     };
-    const strategy = route.strategy ?? this.#options.routing.strategy;
+    const strategy = route.strategy ?? this.strategy;
     return rankBy(strategy, this.#snapshots(model), features, this.stats, this.#rotation++, this.#random);
   }
 
@@ -510,7 +543,7 @@ export class NodePool extends EventEmitter<PoolEvents> {
       }
     }
     let usable = ranking.filter((candidate) => !excluded.has(candidate.name));
-    if (tries.size === 0 && (route.strategy ?? this.#options.routing.strategy) === "intelligent") {
+    if (tries.size === 0 && (route.strategy ?? this.strategy) === "intelligent") {
       // The estimates already include the wait for a slot: a node far slower than the best is
       // no alternative, so the request waits for a slot on the close ones rather than taking it.
       const best = usable[0]?.estimatedMs ?? 0;

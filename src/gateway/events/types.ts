@@ -49,6 +49,24 @@ export interface HydraEventMap {
   /** A node's agent stopped reporting (stale: true) or reported again (stale: false). */
   "node.stale": { node: string; stale: boolean };
   hedge: { model: string; node: string; outcome: string };
+  /** An operator drained a node (no new requests) or put it back. */
+  "node.drained": { node: string; drained: boolean };
+  /** The routing strategy was switched at run time. */
+  "routing.strategy": { from: string; to: string };
+  /** The priority queue changed (at most a few per second: changes in between are folded). */
+  queue: { depth: number; levels: { priority: number; depth: number }[] };
+  /**
+   * An orchestration moved on: its analysis, plan, a step's transition, or its end. `kind` is the
+   * orchestrator's or workflow engine's event type (analysis, plan, step.started, step.succeeded,
+   * run.succeeded, final ...); read GET /v1/hydra/runs/:id for the whole run.
+   */
+  orchestration: {
+    runId: string;
+    kind: string;
+    stepId?: string;
+    /** One line for a human: "step s2 succeeded in 812 ms". */
+    summary: string;
+  };
 }
 
 export type HydraEventType = keyof HydraEventMap;
@@ -72,4 +90,8 @@ export const EVENT_TYPES: readonly HydraEventType[] = [
   "node.removed",
   "node.stale",
   "hedge",
+  "node.drained",
+  "routing.strategy",
+  "queue",
+  "orchestration",
 ];

@@ -57,7 +57,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: GatewayContext): Prom
         "model is required: GET /v1/hydra/route?model=llama3.2&prompt=...&num_predict=...",
       );
     const parsedStrategy =
-      strategy === undefined ? ctx.config.routing.strategy : routingStrategySchema.safeParse(strategy).data;
+      strategy === undefined ? ctx.pool.strategy : routingStrategySchema.safeParse(strategy).data;
     if (parsedStrategy === undefined) {
       throw new BadRequestError(
         `invalid strategy "${strategy}": use one of ${routingStrategySchema.options.join(", ")}`,
