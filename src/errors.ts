@@ -22,6 +22,14 @@ export class HydraError extends Error {
   }
 }
 
+/** A node named in the request is not in the pool. */
+export class NodeNotFoundError extends HydraError {
+  constructor(name: string, nodes: readonly { name: string }[]) {
+    const known = nodes.map((node) => node.name).join(", ") || "none";
+    super("HYDRA_ERR_NODE_NOT_FOUND", 404, `unknown node "${name}"; known nodes: ${known} (see GET /v1/hydra/nodes)`);
+  }
+}
+
 /** The request is malformed: wrong JSON, wrong types, missing fields. */
 export class BadRequestError extends HydraError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -4,12 +4,13 @@
  * `hydra --help` and `hydra serve` start fast.
  */
 import { Command, Option } from "commander";
+import { HYDRA_VERSION } from "../version.js";
 import { exitWithError } from "./exit.js";
 
 const program = new Command()
   .name("hydra")
   .description("One Ollama- and OpenAI-compatible endpoint in front of a cluster of Ollama nodes")
-  .version("0.1.0");
+  .version(HYDRA_VERSION);
 
 const logLevelOption = () =>
   new Option("--log-level <level>", "log level").choices([

@@ -6,7 +6,12 @@ import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { UnauthorizedError } from "../errors.js";
 
-const PUBLIC_PATHS = ["/", "/health"];
+const PUBLIC_PATHS = ["/", "/health", "/dashboard", "/dashboard/"];
+/** The dashboard's static files are public: the page asks for a key when the API needs one. */
+const PUBLIC_PREFIXES = ["/dashboard/assets/"];
+
+/** Admin actions take their key in this header (or as the bearer key). */
+export const ADMIN_KEY_HEADER = "x-hydra-admin-key";
 
 /** `selfAuthenticated`: routes that check credentials of their own (agents sign their requests). */
 export function installAuth(
@@ -19,9 +24,14 @@ export function installAuth(
   const exempt = new Set([...PUBLIC_PATHS, ...selfAuthenticated]);
   app.addHook("onRequest", async (request) => {
     const path = request.url.split("?", 1)[0] ?? "";
-    if (exempt.has(path)) return;
+    if (exempt.has(path) || PUBLIC_PREFIXES.some((prefix) => path.startsWith(prefix))) return;
     const header = request.headers.authorization;
-    const presented = header?.startsWith("Bearer ") ? Buffer.from(header.slice(7).trim()) : undefined;
+    const adminKey = request.headers[ADMIN_KEY_HEADER];
+    const presented = header?.startsWith("Bearer ")
+      ? Buffer.from(header.slice(7).trim())
+      : typeof adminKey === "string"
+        ? Buffer.from(adminKey.trim())
+        : undefined;
     if (presented === undefined) throw new UnauthorizedError();
     if (!accepted.some((key) => key.length === presented.length && timingSafeEqual(key, presented))) {
       throw new UnauthorizedError("invalid API key: use one of the keys in auth.keys");

@@ -6,45 +6,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EventBus } from "../../src/gateway/events/bus.js";
 import { startSimNode } from "../../src/sim/index.js";
 import { fastNode, startTestCluster, type TestCluster } from "../helpers/cluster.js";
+import { readEvents } from "../helpers/sse.js";
 
 const MODEL = "llama3.2:1b";
 const loaded = [{ name: MODEL, size_mb: 1000, loaded: true }];
-
-interface SseEvent {
-  id: string;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads Server-Sent Events from a response body until `count` have arrived. */
-async function readEvents(response: Response, count: number): Promise<SseEvent[]> {
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const events: SseEvent[] = [];
-  let buffer = "";
-  while (events.length < count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let end = buffer.indexOf("\n\n");
-    while (end >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const fields = new Map<string, string>();
-      for (const line of block.split("\n")) {
-        if (line.startsWith(":") || !line.includes(":")) continue;
-        const at = line.indexOf(":");
-        fields.set(line.slice(0, at), line.slice(at + 1).trimStart());
-      }
-      const data = fields.get("data");
-      if (data !== undefined)
-        events.push({ id: fields.get("id") ?? "", event: fields.get("event") ?? "", data: JSON.parse(data) });
-      end = buffer.indexOf("\n\n");
-    }
-  }
-  await reader.cancel();
-  return events;
-}
 
 describe("event stream", () => {
   let cluster: TestCluster | undefined;

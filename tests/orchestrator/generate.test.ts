@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getTask } from "../../src/sim/tasks/index.js";
 import { runChecks } from "../../src/sim/tasks/runner.js";
 import { fastNode, startTestCluster, type TestCluster } from "../helpers/cluster.js";
+import { readUntil } from "../helpers/sse.js";
 
 // The compiled CLI, as users run it (`npm test` builds first).
 const CLI = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
@@ -103,6 +104,24 @@ describe("orchestrator", () => {
     expect(run.state).toBe("succeeded");
     const list = (await (await fetch(`${cluster.url}/v1/hydra/runs`)).json()) as { runs: { id: string }[] };
     expect(list.runs.map((entry) => entry.id)).toContain(result.runId);
+  });
+
+  it("tells the gateway's event stream each stage of a run, for the dashboard", async () => {
+    const stream = await fetch(`${cluster.url}/v1/hydra/events?types=orchestration`);
+    const { json } = await generate({ prompt: "What is the capital of France?" });
+    const { runId } = json as GenerateResult;
+    const events = await readUntil(
+      stream,
+      (event) => event.data.runId === runId && event.data.kind === "final",
+    );
+    const kinds = events.filter((event) => event.data.runId === runId).map((event) => event.data.kind);
+    expect(kinds[0]).toBe("analysis");
+    expect(kinds).toEqual(
+      expect.arrayContaining(["plan", "run.started", "step.started", "step.succeeded", "run.succeeded"]),
+    );
+    const stepDone = events.find((event) => event.data.kind === "step.succeeded");
+    expect(stepDone?.data.stepId).toEqual(expect.any(String));
+    expect(stepDone?.data.summary).toMatch(/^step .+ succeeded in \d+ ms$/);
   });
 
   it("streams the stages as Server-Sent Events, ending with the result", async () => {
