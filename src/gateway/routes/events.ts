@@ -67,8 +67,17 @@ export async function eventRoutes(app: FastifyInstance, bus: EventBus): Promise<
   });
 }
 
+/**
+ * Every subscriber gets the same text for an event, and the bus hands one event to all of them
+ * in a row: remembering the last one formats it once, not once per subscriber.
+ */
+let lastFormatted: { event: HydraEvent; text: string } | undefined;
+
 export function formatEvent(event: HydraEvent): string {
-  return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({ at: event.at, ...event.data })}\n\n`;
+  if (lastFormatted?.event === event) return lastFormatted.text;
+  const text = `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify({ at: event.at, ...event.data })}\n\n`;
+  lastFormatted = { event, text };
+  return text;
 }
 
 function parseTypes(value: string | undefined): ReadonlySet<HydraEventType> | undefined {
