@@ -26,7 +26,11 @@ export class HydraError extends Error {
 export class NodeNotFoundError extends HydraError {
   constructor(name: string, nodes: readonly { name: string }[]) {
     const known = nodes.map((node) => node.name).join(", ") || "none";
-    super("HYDRA_ERR_NODE_NOT_FOUND", 404, `unknown node "${name}"; known nodes: ${known} (see GET /v1/hydra/nodes)`);
+    super(
+      "HYDRA_ERR_NODE_NOT_FOUND",
+      404,
+      `unknown node "${name}"; known nodes: ${known} (see GET /v1/hydra/nodes)`,
+    );
   }
 }
 

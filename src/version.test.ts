@@ -3,6 +3,8 @@ import { expect, it } from "vitest";
 import { HYDRA_VERSION } from "./version.js";
 
 it("matches the version in package.json", () => {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   expect(HYDRA_VERSION).toBe(pkg.version);
 });

@@ -57,6 +57,7 @@ program
   .option("-p, --port <port>", "gateway port (default 8000; 0 = any free port)", port)
   .option("--once", "exit after the demo chat instead of serving")
   .option("--free-ports", "use any free ports for the nodes and the gateway")
+  .option("--traffic <rps>", "background chats per second for the dashboard (default 1; 0 = none)", Number)
   .action(async (options) => (await import("./commands/demo.js")).demo(options));
 
 program

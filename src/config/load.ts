@@ -47,6 +47,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   HYDRA_RESPONSE_CACHE: ["responseCache", "enabled"],
   HYDRA_MEMORY_REDIS_URL: ["memory", "redis", "url"],
   HYDRA_MEMORY_POSTGRES_URL: ["memory", "postgres", "url"],
+  HYDRA_OTLP_URL: ["telemetry", "otlp", "url"],
 };
 
 const LIST_KEYS = new Set(["HYDRA_API_KEYS", "HYDRA_ADMIN_KEYS", "HYDRA_DISCOVERY_SCAN"]);
@@ -56,6 +57,7 @@ const TEXT_KEYS = new Set([
   "HYDRA_REDIS_URL",
   "HYDRA_MEMORY_REDIS_URL",
   "HYDRA_MEMORY_POSTGRES_URL",
+  "HYDRA_OTLP_URL",
 ]);
 
 export const DEFAULT_CONFIG_FILE = "hydra.yaml";

@@ -13,6 +13,7 @@ import { healthConfigSchema } from "../pool/health/config.js";
 import { hedgingConfigSchema } from "../pool/hedging/config.js";
 import { routingStrategySchema } from "../pool/router/strategies.js";
 import { redisConfigSchema } from "../pool/shared-state/config.js";
+import { telemetryConfigSchema } from "../telemetry/config.js";
 import { workflowConfigSchema } from "../workflow/config.js";
 
 export const nodeConfigSchema = z.strictObject({
@@ -168,6 +169,8 @@ export const hydraConfigSchema = z.strictObject({
   workflow: workflowConfigSchema.default(workflowConfigSchema.parse({})),
   /** The orchestrator: which models plan and answer, fan-out, synthesis strategies. */
   orchestrator: orchestratorConfigSchema.default(orchestratorConfigSchema.parse({})),
+  /** OpenTelemetry traces, exported over OTLP/HTTP when `telemetry.otlp.url` is set; see docs. */
+  telemetry: telemetryConfigSchema.default(telemetryConfigSchema.parse({})),
 });
 
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;

@@ -16,6 +16,14 @@ import {
 import { findSameNode, localAddresses } from "../discovery/identity.js";
 import type { NodePool } from "../pool/pool.js";
 
+/** Per registry, the pool node each agent reports to (agentId → node name). */
+const agentNodes = new WeakMap<AgentRegistry, ReadonlyMap<string, { name: string }>>();
+
+/** The pool node an agent's reports go to (its own name unless it joined a node already there). */
+export function agentNodeName(registry: AgentRegistry, record: AgentRecord): string {
+  return agentNodes.get(registry)?.get(record.agentId)?.name ?? record.name;
+}
+
 export function createAgentRegistry(
   pool: NodePool,
   config: AgentsConfig,
@@ -28,6 +36,7 @@ export function createAgentRegistry(
   const local = localAddresses();
   /** agentId → the pool node its reports go to, and whether the agent brought it. */
   const nodes = new Map<string, { name: string; owned: boolean }>();
+  agentNodes.set(registry, nodes);
 
   const nodeFor = (record: AgentRecord) => {
     const known = nodes.get(record.agentId);

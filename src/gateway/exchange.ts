@@ -22,6 +22,9 @@ import type { Dispatch, NodePool, RouteOptions } from "../pool/pool.js";
 import { requestFeatures } from "../pool/router/features.js";
 import { type RoutingStrategy, routingStrategySchema } from "../pool/router/strategies.js";
 import type { GenerationStats } from "../protocol/ollama/types.js";
+import { tellRequestOutcome } from "../telemetry/request-span.js";
+import { traceRoute } from "../telemetry/route-span.js";
+import { currentTrace, REQUEST_ID_HEADER, type TracedScope } from "../telemetry/scope.js";
 import { abortWhenClientLeaves } from "./client-gone.js";
 import type { EventBus } from "./events/bus.js";
 import type { HydraEventMap } from "./events/types.js";
@@ -29,6 +32,7 @@ import type { InFlightRequests, Ticket } from "./in-flight.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { bearerKeyOf } from "./rate-limit/hook.js";
 import type { RateLimiter } from "./rate-limit/limiter.js";
+import type { TrafficRecorder } from "./traffic/recorder.js";
 
 export interface GatewayContext {
   /** Requests in progress, so that a drain can wait for them and stop the ones that outlive it. */
@@ -44,6 +48,8 @@ export interface GatewayContext {
   limiter: RateLimiter;
   /** Live events for the event stream and the dashboard. */
   events: EventBus;
+  /** Recent traffic second by second, for the dashboard's charts. */
+  traffic: TrafficRecorder;
   /** The node agents that registered, for the calls that go through them (pulls). */
   agents: AgentRegistry;
   /** The orchestrator, opened on first use (the model "hydra", /v1/hydra/generate). */
@@ -79,7 +85,10 @@ export class Exchange {
   readonly #apiKey: string | undefined;
   readonly #priority: number;
   readonly #requestId: string;
+  /** The request's trace scope; undefined when tracing is off. */
+  readonly #trace: TracedScope | undefined;
   #firstTokenSeen = false;
+  #firstTokenMs: number | undefined;
   #completed = false;
 
   private constructor(
@@ -94,6 +103,7 @@ export class Exchange {
       priority: number;
       apiKey: string | undefined;
       requestId: string;
+      trace: TracedScope | undefined;
     },
   ) {
     this.#ctx = ctx;
@@ -106,6 +116,7 @@ export class Exchange {
     this.#priority = timing.priority;
     this.#apiKey = timing.apiKey;
     this.#requestId = timing.requestId;
+    this.#trace = timing.trace;
   }
 
   static async open(ctx: GatewayContext, request: ExchangeRequest, reply: FastifyReply): Promise<Exchange> {
@@ -132,14 +143,31 @@ export class Exchange {
           model: request.model,
           priority,
         });
-      const { dispatch, model } = await dispatchWithFallbacks(ctx, request, { ...timing, priority, route });
+      const trace = currentTrace();
+      const routing = { ...timing, priority, route, requestId };
+      const { dispatch, model } =
+        trace === undefined
+          ? await dispatchWithFallbacks(ctx, request, routing)
+          : await traceRoute(
+              trace,
+              { model: request.model, strategy: route.strategy },
+              () => dispatchWithFallbacks(ctx, request, routing),
+              (routed) => routed.dispatch,
+            );
       const summary = describeRoute(dispatch);
       reply.header("x-hydra-node", dispatch.node.name);
       reply.header("x-hydra-route", summary);
       if (model !== request.model) reply.header("x-hydra-model", model);
+      ctx.metrics.recordRouteDecision(route.strategy ?? ctx.pool.strategy, dispatch.node.name);
       if (ctx.events.wants("route.decision"))
         ctx.events.publish("route.decision", routeDecision(requestId, model, route, dispatch, summary));
-      return new Exchange(ctx, request, dispatch, model, { ...timing, priority, apiKey: key, requestId });
+      return new Exchange(ctx, request, dispatch, model, {
+        ...timing,
+        priority,
+        apiKey: key,
+        requestId,
+        trace,
+      });
     } catch (error) {
       ctx.inFlight.close(ticket);
       if (ticket.stopError !== undefined) throw ticket.stopError;
@@ -188,8 +216,9 @@ export class Exchange {
   firstToken(): void {
     if (this.#firstTokenSeen) return;
     this.#firstTokenSeen = true;
-    this.#ctx.metrics.recordFirstToken(this.model, this.node.name, this.elapsedMs / 1000);
-    this.#ctx.pool.ttft.record(this.node.name, this.model, this.elapsedMs);
+    this.#firstTokenMs = this.elapsedMs;
+    this.#ctx.metrics.recordFirstToken(this.model, this.node.name, this.#firstTokenMs / 1000);
+    this.#ctx.pool.ttft.record(this.node.name, this.model, this.#firstTokenMs);
   }
 
   /**
@@ -203,14 +232,27 @@ export class Exchange {
       throw new NoNodeAvailableError(`gave up after ${this.legs} attempts (${reason})`);
     this.#brokenNodes.add(this.node.name);
     this.#ctx.pool.noteBrokenStream(this.node, reason);
+    this.#dispatch.upstream?.failed("stream", 200, reason);
     this.#dispatch.release();
     this.#ctx.metrics.recordFailover(this.model, this.node.name, "mid_stream");
-    this.#dispatch = await this.#ctx.pool.dispatch(
-      this.model,
-      { method: "POST", path: this.#request.path, body, signal: this.#ticket.abort.signal },
-      // A continuation already holds a client half-way through an answer: it goes first.
-      { exclude: this.#brokenNodes, startedAt: this.#startedAtEpoch, priority: PRIORITY_MAX },
-    );
+    const redispatch = () =>
+      this.#ctx.pool.dispatch(
+        this.model,
+        {
+          method: "POST",
+          path: this.#request.path,
+          body,
+          headers: { [REQUEST_ID_HEADER]: this.#requestId },
+          signal: this.#ticket.abort.signal,
+        },
+        // A continuation already holds a client half-way through an answer: it goes first.
+        { exclude: this.#brokenNodes, startedAt: this.#startedAtEpoch, priority: PRIORITY_MAX },
+      );
+    const trace = this.#trace;
+    this.#dispatch =
+      trace === undefined
+        ? await redispatch()
+        : await traceRoute(trace, { model: this.model, continuation: true }, redispatch, (routed) => routed);
     this.legs++;
   }
 
@@ -227,6 +269,15 @@ export class Exchange {
     const model = this.model;
     const finalStatus = clientGone ? CLIENT_CLOSED_STATUS : status;
     this.#ctx.metrics.recordRequest({ route, model, node: this.node.name, status: finalStatus, seconds });
+    this.#ctx.traffic.record({
+      at: Date.now(),
+      node: this.node.name,
+      model,
+      status: finalStatus,
+      ms: seconds * 1000,
+      ...(this.#firstTokenMs === undefined ? {} : { ttftMs: this.#firstTokenMs }),
+      completionTokens: stats?.eval_count ?? 0,
+    });
     if (stats) {
       this.#ctx.metrics.recordGeneration(model, this.node.name, stats);
       if (finalStatus === 200 && this.legs === 1)
@@ -251,8 +302,15 @@ export class Exchange {
         ...(finalStatus === 200 ? {} : { error: error ?? "client closed the connection" }),
       });
     }
-    if (finalStatus === 200) this.#ctx.log.debug(fields, "request completed");
-    else this.#ctx.log.warn({ ...fields, error: error ?? "client closed the connection" }, "request failed");
+    const requestSpan = this.#trace?.trace.request;
+    if (requestSpan !== undefined) tellRequestOutcome(requestSpan, { ...fields, error });
+    // The root logger has no request binding: reqId ties the line to the request's other lines.
+    if (finalStatus === 200) this.#ctx.log.debug({ reqId: this.#requestId, ...fields }, "request completed");
+    else
+      this.#ctx.log.warn(
+        { reqId: this.#requestId, ...fields, error: error ?? "client closed the connection" },
+        "request failed",
+      );
   }
 
   /** Stops the upstream request; used when the client is gone or the relay gives up. */
@@ -269,7 +327,13 @@ export class Exchange {
 async function dispatchWithFallbacks(
   ctx: GatewayContext,
   request: ExchangeRequest,
-  timing: { startedAtEpoch: number; ticket: Ticket; priority: number; route: RouteOptions },
+  timing: {
+    startedAtEpoch: number;
+    ticket: Ticket;
+    priority: number;
+    route: RouteOptions;
+    requestId: string;
+  },
 ): Promise<{ dispatch: Dispatch; model: string }> {
   const { fallbacks, contextWindowFallbacks } = ctx.config;
   let model = request.model;
@@ -284,6 +348,8 @@ async function dispatchWithFallbacks(
         path: request.path,
         body,
         rawBody,
+        // The node's logs (and a proxy's) can be matched to the gateway's.
+        headers: { [REQUEST_ID_HEADER]: timing.requestId },
         signal: timing.ticket.abort.signal,
       };
       const options = { startedAt: timing.startedAtEpoch, priority: timing.priority, route: timing.route };
@@ -311,7 +377,7 @@ async function dispatchWithFallbacks(
       if (next === undefined) throw error;
       chain = chain.slice(1);
       ctx.log.info(
-        { from: model, to: next, reason: (error as Error).message },
+        { reqId: timing.requestId, from: model, to: next, reason: (error as Error).message },
         "falling back to another model",
       );
       model = next;

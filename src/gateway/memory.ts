@@ -10,24 +10,39 @@ import type { TieredMemory } from "../memory/tiered-memory.js";
 import { openSemanticMemory, type SemanticMemory } from "../memory/vector/index.js";
 import { poolEmbedFunction } from "../memory/vector/ollama-embed.js";
 import type { NodePool } from "../pool/pool.js";
+import { outsideScope } from "../telemetry/scope.js";
 
 export interface Lazy<T> {
   /** Opens it the first time (undefined when it is switched off); a failed open is retried next time. */
   get(): Promise<T | undefined>;
+  /** The value if it is open already; never opens it (for metrics, which must not). */
+  peek(): T | undefined;
   close(): Promise<void>;
 }
 
 export function lazy<T>(open: () => Promise<T | undefined>, closeIt: (value: T) => Promise<void>): Lazy<T> {
   let opening: Promise<T | undefined> | undefined;
+  let opened: T | undefined;
   let closed = false;
   return {
     get() {
       if (closed) return Promise.resolve(undefined);
-      opening ??= open().catch((error: unknown) => {
-        opening = undefined;
-        throw error;
-      });
+      // Opened outside the first caller's request scope: what it starts (timers, sync) belongs to
+      // the gateway, not to the request that happened to open it.
+      opening ??= outsideScope(open).then(
+        (value) => {
+          opened = value;
+          return value;
+        },
+        (error: unknown) => {
+          opening = undefined;
+          throw error;
+        },
+      );
       return opening;
+    },
+    peek() {
+      return closed ? undefined : opened;
     },
     async close() {
       closed = true;

@@ -1,163 +1,96 @@
 /**
- * Prometheus metrics of one gateway. Each gateway has its own registry, so several
- * gateways in one process (tests, benchmarks) never mix their numbers.
+ * Prometheus metrics of one gateway. Each gateway has its own registry, so several gateways in
+ * one process (tests, benchmarks) never mix their numbers. The metrics of each area live in
+ * metrics/ (requests, routing, nodes, agents, queue, orchestration, memory, events); this class
+ * assembles them and is what the rest of the gateway calls. docs/observability.md lists them all.
+ *
+ * Most values are read from the gateway's state when Prometheus scrapes (gauges with
+ * `collect`), so they cost requests nothing; only what happens per request is counted as it
+ * happens. Labels are bounded by the cluster (node, model, priority, strategy), never per request.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import type { AgentRegistry } from "../discovery/agent-registry.js";
+import type { Orchestrator } from "../orchestrator/orchestrator.js";
 import type { NodePool } from "../pool/pool.js";
 import type { GenerationStats } from "../protocol/ollama/types.js";
+import type { ResponseCacheOutcome } from "./cache/response-cache.js";
+import type { EventBus } from "./events/bus.js";
+import { registerAgentMetrics } from "./metrics/agents.js";
+import { registerEventMetrics } from "./metrics/events.js";
+import { type MemoryStatsSource, ResponseCacheMetrics, registerMemoryMetrics } from "./metrics/memory.js";
+import { registerNodeMetrics } from "./metrics/nodes.js";
+import { OrchestrationMetrics } from "./metrics/orchestration.js";
+import { registerQueueMetrics } from "./metrics/queue.js";
+import { RequestMetrics, type RequestRecord } from "./metrics/requests.js";
+import { RoutingMetrics } from "./metrics/routing.js";
 
-const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+export type { RequestRecord } from "./metrics/requests.js";
 
-export interface RequestRecord {
-  route: string;
-  model: string;
-  node: string;
-  status: number;
-  seconds: number;
+/** The gateway's parts that exist after the pool: given to `watch` once they do. */
+export interface GatewayParts {
+  events: EventBus;
+  agents: AgentRegistry;
+  /** The tiered memory if it is open already; never opens it. */
+  memory: () => MemoryStatsSource | undefined;
 }
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly #requests: Counter<"route" | "model" | "node" | "status">;
-  readonly #duration: Histogram<"route" | "model" | "node">;
-  readonly #ttft: Histogram<"model" | "node">;
-  readonly #tokens: Counter<"model" | "node" | "type">;
-  readonly #decodeRate: Histogram<"model" | "node">;
-  readonly #failovers: Counter<"model" | "node" | "kind">;
+  readonly #registers = [this.registry];
+  readonly #requests: RequestMetrics;
+  readonly #routing: RoutingMetrics;
+  readonly #orchestration: OrchestrationMetrics;
+  readonly #responseCache: ResponseCacheMetrics;
+  #watching = false;
 
   constructor(pool: NodePool) {
-    const registers = [this.registry];
+    const registers = this.#registers;
     collectDefaultMetrics({ register: this.registry, prefix: "hydra_" });
-    this.#requests = new Counter({
-      name: "hydra_requests_total",
-      help: "Requests answered by the gateway, by route, model, serving node and HTTP status",
-      labelNames: ["route", "model", "node", "status"],
-      registers,
-    });
-    this.#duration = new Histogram({
-      name: "hydra_request_duration_seconds",
-      help: "Time from request received to response complete",
-      labelNames: ["route", "model", "node"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.#ttft = new Histogram({
-      name: "hydra_time_to_first_token_seconds",
-      help: "Time from request received to the first generated token sent to the client",
-      labelNames: ["model", "node"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.#tokens = new Counter({
-      name: "hydra_tokens_total",
-      help: "Tokens processed, as reported by the nodes (type: prompt or completion)",
-      labelNames: ["model", "node", "type"],
-      registers,
-    });
-    this.#decodeRate = new Histogram({
-      name: "hydra_decode_tokens_per_second",
-      help: "Generation speed reported by the node (eval_count / eval_duration)",
-      labelNames: ["model", "node"],
-      buckets: [1, 2, 5, 10, 20, 40, 80, 160, 320, 640, 1280],
-      registers,
-    });
-    this.#failovers = new Counter({
-      name: "hydra_failovers_total",
-      help: "Requests moved off a node (kind: before_bytes, or mid_stream when a stream broke and continued elsewhere)",
-      labelNames: ["model", "node", "kind"],
-      registers,
-    });
-    const upstreamFailures = new Counter({
-      name: "hydra_upstream_failures_total",
-      help: "Failed upstream attempts by node and failure class",
-      labelNames: ["node", "kind"],
-      registers,
-    });
-    pool.on("attempt-failed", (event) => upstreamFailures.inc({ node: event.node, kind: event.kind }));
-    const hedges = new Counter({
-      name: "hydra_hedges_total",
-      help: "Hedged requests (outcome: started, hedge_won, primary_won); node is where the request went first",
-      labelNames: ["model", "node", "outcome"],
-      registers,
-    });
-    pool.on("hedge", (event) => hedges.inc(event));
-    pool.on("stream-broken", (event) => upstreamFailures.inc({ node: event.node, kind: "stream_broken" }));
-    new Gauge({
-      name: "hydra_node_in_flight",
-      help: "Requests in flight on each node",
-      labelNames: ["node"],
-      registers,
-      collect() {
-        for (const node of pool.nodes) this.set({ node: node.name }, node.inFlight);
-      },
-    });
-    new Gauge({
-      name: "hydra_node_up",
-      help: "1 when the node takes traffic (inventory known, breaker closed or probing), else 0",
-      labelNames: ["node"],
-      registers,
-      collect() {
-        for (const node of pool.nodes) this.set({ node: node.name }, pool.usable(node) ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: "hydra_node_breaker_state",
-      help: "Circuit breaker of each node: 1 for its current state (closed, open, half-open)",
-      labelNames: ["node", "state"],
-      registers,
-      collect() {
-        for (const node of pool.nodes) {
-          const state = pool.health.state(node.name)?.breaker ?? "closed";
-          for (const candidate of ["closed", "open", "half-open"])
-            this.set({ node: node.name, state: candidate }, candidate === state ? 1 : 0);
-        }
-      },
-    });
-    new Gauge({
-      name: "hydra_queue_depth",
-      help: "Requests waiting in the gateway for a node slot",
-      registers,
-      collect() {
-        this.set(pool.admission.snapshot().queue.depth);
-      },
-    });
-    new Gauge({
-      name: "hydra_node_models",
-      help: "Models on each node (state: installed or loaded)",
-      labelNames: ["node", "state"],
-      registers,
-      collect() {
-        for (const node of pool.nodes) {
-          this.set({ node: node.name, state: "installed" }, node.models.size);
-          this.set({ node: node.name, state: "loaded" }, node.loaded.size);
-        }
-      },
-    });
+    this.#requests = new RequestMetrics(registers, pool);
+    this.#routing = new RoutingMetrics(registers, pool);
+    registerNodeMetrics(registers, pool);
+    registerQueueMetrics(registers, pool);
+    this.#orchestration = new OrchestrationMetrics(registers);
+    this.#responseCache = new ResponseCacheMetrics(registers);
+  }
+
+  /** Adds the metrics of the event stream, the node agents and the memory tiers (once). */
+  watch(parts: GatewayParts): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    registerEventMetrics(this.#registers, parts.events);
+    registerAgentMetrics(this.#registers, parts.agents);
+    registerMemoryMetrics(this.#registers, parts.memory);
+  }
+
+  /** Counts the runs of an orchestrator that was just opened (metrics never open it). */
+  watchOrchestrator(orchestrator: Orchestrator): void {
+    this.#orchestration.watch(orchestrator);
   }
 
   recordRequest(record: RequestRecord): void {
-    const { route, model, node, status, seconds } = record;
-    this.#requests.inc({ route, model, node, status: String(status) });
-    this.#duration.observe({ route, model, node }, seconds);
+    this.#requests.recordRequest(record);
   }
 
   /** `node` is the node the request moved away from. */
   recordFailover(model: string, node: string, kind: "before_bytes" | "mid_stream"): void {
-    this.#failovers.inc({ model, node, kind });
+    this.#requests.recordFailover(model, node, kind);
   }
 
   recordFirstToken(model: string, node: string, seconds: number): void {
-    this.#ttft.observe({ model, node }, seconds);
+    this.#requests.recordFirstToken(model, node, seconds);
   }
 
   recordGeneration(model: string, node: string, stats: Partial<GenerationStats>): void {
-    if (typeof stats.prompt_eval_count === "number")
-      this.#tokens.inc({ model, node, type: "prompt" }, stats.prompt_eval_count);
-    if (typeof stats.eval_count === "number") {
-      this.#tokens.inc({ model, node, type: "completion" }, stats.eval_count);
-      if (typeof stats.eval_duration === "number" && stats.eval_duration > 0) {
-        this.#decodeRate.observe({ model, node }, stats.eval_count / (stats.eval_duration / 1e9));
-      }
-    }
+    this.#requests.recordGeneration(model, node, stats);
+  }
+
+  /** The router placed a request on `node`, ranking with `strategy`. */
+  recordRouteDecision(strategy: string, node: string): void {
+    this.#routing.recordDecision(strategy, node);
+  }
+
+  recordResponseCache(outcome: ResponseCacheOutcome): void {
+    this.#responseCache.record(outcome);
   }
 }

@@ -13,6 +13,8 @@ import { poolModelCaller } from "../orchestrator/model-client.js";
 import { Orchestrator } from "../orchestrator/orchestrator.js";
 import type { NodePool } from "../pool/pool.js";
 import { modelKey } from "../protocol/ollama/model-name.js";
+import { OrchestrationTracer } from "../telemetry/orchestration-spans.js";
+import type { Tracing } from "../telemetry/tracing.js";
 import { openWorkflowEngine } from "../workflow/open.js";
 import { type Lazy, lazy } from "./memory.js";
 
@@ -22,6 +24,10 @@ export function lazyOrchestrator(
   log: FastifyBaseLogger,
   /** Semantic memory for solution memory and the semantic cache (`lazySemanticMemory`'s getter). */
   memory?: () => Promise<SemanticMemory | undefined>,
+  /** Told of the orchestrator once it is open, before it resumes old runs (metrics attach here). */
+  onOpen?: (orchestrator: Orchestrator) => void,
+  /** The gateway's tracer: runs and their steps become spans (absent: tracing is off). */
+  tracing?: Tracing,
 ): Lazy<Orchestrator> {
   return lazy(
     async () => {
@@ -40,7 +46,9 @@ export function lazyOrchestrator(
         synthesize: evidenceSynthesizer,
         ...(memory === undefined ? {} : { memory }),
         log: log.child({ component: "orchestrator" }),
+        ...(tracing === undefined ? {} : { tracing: new OrchestrationTracer(tracing, engine) }),
       });
+      onOpen?.(orchestrator);
       if (config.workflow.resumeOnStart) {
         const { resumed, failed } = await engine.resumeAll();
         if (resumed.length > 0) log.info({ runs: resumed }, "resumed unfinished orchestrations");

@@ -7,16 +7,20 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import pino, { type Logger } from "pino";
 import { apiKeys, type HydraConfig } from "../config/schema.js";
+import { dashboardRoutes } from "../dashboard/plugin.js";
 import type { AgentRegistry } from "../discovery/agent-registry.js";
 import { ShuttingDownError } from "../errors.js";
 import { type BackendFactory, NodePool } from "../pool/pool.js";
 import { RedisSharedState } from "../pool/shared-state/redis-sync.js";
+import { installRequestTracing } from "../telemetry/request-span.js";
+import { createTracing, type Tracing } from "../telemetry/tracing.js";
 import { createAgentRegistry } from "./agents.js";
 import { installAuth } from "./auth.js";
 import { registerJsonBodyParser } from "./body.js";
 import { installResponseCache } from "./cache/response-cache.js";
 import { type RunningDiscovery, startDiscovery } from "./discovery.js";
 import { EventBus } from "./events/bus.js";
+import { orchestrationEvent } from "./events/orchestration.js";
 import type { GatewayContext } from "./exchange.js";
 import { installErrorHandler } from "./http-errors.js";
 import { InFlightRequests } from "./in-flight.js";
@@ -25,7 +29,9 @@ import { GatewayMetrics } from "./metrics.js";
 import { lazyOrchestrator } from "./orchestration.js";
 import { bearerKeyOf, installRateLimits } from "./rate-limit/hook.js";
 import { RateLimiter } from "./rate-limit/limiter.js";
+import { adminRoutes } from "./routes/admin.js";
 import { AGENT_SIGNED_PATHS, agentRoutes } from "./routes/agents.js";
+import { clusterRoutes } from "./routes/cluster.js";
 import { eventRoutes } from "./routes/events.js";
 import { memoryRoutes } from "./routes/memory.js";
 import { memorySearchRoutes } from "./routes/memory-search.js";
@@ -34,6 +40,8 @@ import { ollamaModelRoutes } from "./routes/ollama-models.js";
 import { openaiApiRoutes } from "./routes/openai-api.js";
 import { opsRoutes } from "./routes/ops.js";
 import { orchestrateRoutes } from "./routes/orchestrate.js";
+import { QueueWaits } from "./traffic/queue-waits.js";
+import { TrafficRecorder } from "./traffic/recorder.js";
 
 export interface GatewayOptions {
   logger?: Logger;
@@ -49,6 +57,8 @@ export interface Gateway {
   agents: AgentRegistry;
   /** Learned statistics and ejections shared with other gateways through Redis (with `redis.url`). */
   sharedState: RedisSharedState | undefined;
+  /** The OpenTelemetry tracer (with `telemetry.otlp.url`); `flush()` exports what has ended. */
+  tracing: Tracing | undefined;
   /**
    * Graceful shutdown: readiness (/health) turns 503 and new requests are refused at
    * once; requests in flight may finish within `timeoutMs`, then the rest end with an
@@ -89,7 +99,19 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
   const events = new EventBus();
   const limiter = new RateLimiter(config.rateLimits);
   const semanticMemory = lazySemanticMemory(config, pool, app.log);
-  const orchestrator = lazyOrchestrator(config, pool, app.log, () => semanticMemory.get());
+  // Undefined without an OTLP URL: then no hook, span or scope is added to any request.
+  const tracing = createTracing(config.telemetry);
+  const orchestrator = lazyOrchestrator(
+    config,
+    pool,
+    app.log,
+    () => semanticMemory.get(),
+    (opened) => {
+      metrics.watchOrchestrator(opened);
+      opened.on("event", (event) => events.publish("orchestration", orchestrationEvent(event)));
+    },
+    tracing,
+  );
   const ctx: GatewayContext = {
     pool,
     metrics,
@@ -100,12 +122,16 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     keyPriorities: apiKeys(config.auth).priorities,
     draining: false,
     events,
+    traffic: new TrafficRecorder(),
     agents: createAgentRegistry(pool, config.agents, app.log),
     orchestrator: () => orchestrator.get(),
   };
   const { agents } = ctx;
 
   publishPoolEvents(pool, events);
+  const queueWaits = new QueueWaits();
+  pool.admission.on("admitted", ({ priority, waitedMs }) => queueWaits.record(priority, waitedMs));
+  const startedAt = Date.now();
   pool.on("node-health", (change) => app.log.info(change, `node ${change.node} inventory is ${change.to}`));
   pool.health.on("change", (change) => {
     const level = change.to === "open" || change.to === "degraded" ? "warn" : "info";
@@ -113,6 +139,8 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
   });
   registerJsonBodyParser(app);
   installErrorHandler(app, config.server.bodyLimit);
+  // First, so that requests refused by the hooks below are traced too.
+  if (tracing !== undefined) installRequestTracing(app, tracing);
   app.addHook("onRequest", async (request) => {
     // Draining: liveness and readiness still answer (readiness says 503), nothing new starts.
     if (ctx.draining && request.url !== "/" && request.url !== "/health") throw new ShuttingDownError();
@@ -126,11 +154,20 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     done();
   });
   const memory = lazyTieredMemory(config, app.log);
-  installResponseCache(app, { config: config.responseCache, store: () => memory.get(), log: app.log });
+  installResponseCache(app, {
+    config: config.responseCache,
+    store: () => memory.get(),
+    log: app.log,
+    onOutcome: (outcome) => metrics.recordResponseCache(outcome),
+  });
+  metrics.watch({ events, agents, memory: () => memory.peek() });
   for (const routes of [opsRoutes, ollamaApiRoutes, ollamaModelRoutes, openaiApiRoutes]) {
     app.register(async (scope) => routes(scope, ctx));
   }
   app.register(async (scope) => eventRoutes(scope, events));
+  app.register(async (scope) => clusterRoutes(scope, { ctx, queueWaits, startedAt }));
+  app.register(async (scope) => adminRoutes(scope, ctx));
+  app.register(dashboardRoutes);
   app.register(async (scope) => memoryRoutes(scope, { store: () => memory.get() }));
   app.register(async (scope) => orchestrateRoutes(scope, { orchestrator: () => orchestrator.get() }));
   app.register(async (scope) =>
@@ -162,6 +199,8 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
           log: app.log,
         });
   app.addHook("onClose", async () => sharedState?.stop());
+  // Last: the spans of everything closed above are flushed to the collector.
+  app.addHook("onClose", async () => tracing?.shutdown());
 
   return {
     app,
@@ -170,6 +209,7 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
     events,
     agents,
     sharedState,
+    tracing,
     async start() {
       // Listen at once; requests that come before the nodes' first inventory wait for it.
       const [url] = await Promise.all([
@@ -207,7 +247,12 @@ export function createGateway(config: HydraConfig, options: GatewayOptions = {})
       return { completed: inFlight - stopped, stopped };
     },
     async close() {
-      await app.close();
+      const closing = app.close();
+      // Requests in flight may finish; then sockets that carry none (keep-alive, or opened by a
+      // browser ahead of use and never sent a request) are closed rather than waited for.
+      await ctx.inFlight.whenIdle();
+      app.server.closeAllConnections();
+      await closing;
       await pool.stop();
     },
   };
@@ -222,7 +267,43 @@ function publishPoolEvents(pool: NodePool, events: EventBus): void {
   pool.on("node-removed", (removed) => events.publish("node.removed", removed));
   pool.on("node-stale", (stale) => events.publish("node.stale", stale));
   pool.on("hedge", (hedge) => events.publish("hedge", hedge));
+  pool.on("node-drained", (drained) => events.publish("node.drained", drained));
+  pool.on("strategy-changed", (change) => events.publish("routing.strategy", change));
+  publishQueueChanges(pool, events);
   pool.on("attempt-failed", (failure) => {
     if (events.wants("request.retry")) events.publish("request.retry", failure);
+  });
+}
+
+/**
+ * Queue changes come in bursts (each admit and release): the first change is published at once,
+ * then at most one every 250 ms, carrying the state at that moment.
+ */
+const QUEUE_EVENT_INTERVAL_MS = 250;
+
+function publishQueueChanges(pool: NodePool, events: EventBus): void {
+  let timer: NodeJS.Timeout | undefined;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let lastDepth = 0;
+  const publish = () => {
+    timer = undefined;
+    const { depth, byPriority } = pool.admission.snapshot().queue;
+    // Nothing waited before and nothing waits now: a burst that came and went between two looks.
+    if (depth === 0 && lastDepth === 0) return;
+    lastAt = performance.now();
+    lastDepth = depth;
+    events.publish("queue", {
+      depth,
+      levels: byPriority.map(({ priority, depth: waiting }) => ({ priority, depth: waiting })),
+    });
+  };
+  pool.admission.on("queue", () => {
+    if (timer !== undefined || !events.wants("queue")) return;
+    const sinceLast = performance.now() - lastAt;
+    if (sinceLast >= QUEUE_EVENT_INTERVAL_MS) publish();
+    else {
+      timer = setTimeout(publish, QUEUE_EVENT_INTERVAL_MS - sinceLast);
+      timer.unref();
+    }
   });
 }

@@ -8,6 +8,7 @@
 import { EventEmitter } from "node:events";
 import { BadRequestError } from "../errors.js";
 import type { SemanticMemory } from "../memory/vector/semantic-memory.js";
+import { type OrchestrationTracer, orchestrationScope, stepScope } from "../telemetry/orchestration-spans.js";
 import type { WorkflowEngine } from "../workflow/engine.js";
 import type { WorkflowEvent } from "../workflow/events.js";
 import type { JsonValue } from "../workflow/types.js";
@@ -139,6 +140,8 @@ export interface OrchestratorOptions {
    */
   memory?: () => Promise<SemanticMemory | undefined>;
   log?: { warn(obj: object, msg: string): void };
+  /** Spans for runs and steps; without it the calls still forward the request (or run) id. */
+  tracing?: OrchestrationTracer;
 }
 
 export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
@@ -149,11 +152,14 @@ export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
     super();
     this.#options = options;
     options.engine.register(SUBTASK_HANDLER, (ctx) =>
-      this.#runSubtask(
-        ctx.input as unknown as SubtaskInput,
-        ctx.runInput as unknown as RunInput,
-        ctx.deps,
-        ctx.signal,
+      // In the step's scope: its model calls are its span's children and forward the run's request id.
+      stepScope(options.tracing, ctx, () =>
+        this.#runSubtask(
+          ctx.input as unknown as SubtaskInput,
+          ctx.runInput as unknown as RunInput,
+          ctx.deps,
+          ctx.signal,
+        ),
       ),
     );
     options.engine.on("event", (event) =>
@@ -173,6 +179,15 @@ export class Orchestrator extends EventEmitter<{ event: [OrchestratorEvent] }> {
   async run(
     request: OrchestrateRequest,
     options: { runId?: string; signal?: AbortSignal; onEvent?: (event: OrchestratorEvent) => void } = {},
+  ): Promise<OrchestrationResult> {
+    const runId = options.runId ?? crypto.randomUUID();
+    // The whole run (analysis, plan, steps, synthesis) in one scope: one span, one forwarded request id.
+    return orchestrationScope(this.#options.tracing, runId, () => this.#run(request, { ...options, runId }));
+  }
+
+  async #run(
+    request: OrchestrateRequest,
+    options: { runId?: string; signal?: AbortSignal; onEvent?: (event: OrchestratorEvent) => void },
   ): Promise<OrchestrationResult> {
     const started = performance.now();
     const { config, engine } = this.#options;

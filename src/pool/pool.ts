@@ -10,6 +10,8 @@ import { errorMessageOf } from "../protocol/ollama/error-body.js";
 import { modelKey } from "../protocol/ollama/model-name.js";
 import type { PsModel, TagModel } from "../protocol/ollama/types.js";
 import { seededRandom } from "../random/seeded-random.js";
+import { currentTrace } from "../telemetry/scope.js";
+import { traceUpstream, type UpstreamAttempt } from "../telemetry/upstream-span.js";
 import { AdmissionController } from "./admission/controller.js";
 import type { NodeBackend, UpstreamRequest, UpstreamResponse } from "./backend/backend.js";
 import { OllamaBackend } from "./backend/ollama-backend.js";
@@ -69,6 +71,8 @@ export interface Dispatch {
   ranking: readonly RankedCandidate[];
   /** Give the node's in-flight slot back. Safe to call more than once. */
   release(): void;
+  /** The answering attempt's span, when the request is traced (a broken stream is told to it); release ends it. */
+  upstream?: UpstreamAttempt;
 }
 
 export type BackendFactory = (url: string) => NodeBackend;
@@ -386,6 +390,8 @@ export class NodePool extends EventEmitter<PoolEvents> {
     const tries = new Map<string, number>();
     const failures: string[] = [];
     let last: { node: string; failure: Failure } | undefined;
+    // Undefined, and nothing more done per attempt, when the request is not traced.
+    const traced = currentTrace();
     for (let attempt = 0; attempt < retry.maxAttempts; attempt++) {
       if (attempt > 0 && Date.now() - startedAt >= retry.budgetMs) break;
       const route = options.route ?? {};
@@ -423,14 +429,25 @@ export class NodePool extends EventEmitter<PoolEvents> {
       }
       const release = this.#takeSlot(node, model, slot.release);
       options.onAttempt?.(node.name);
-      const outcome = await this.#attempt(node, request);
+      const upstream = traced === undefined ? undefined : traceUpstream(traced, node, request, attempt + 1);
+      const outcome = await this.#attempt(node, upstream?.request ?? request);
       if ("response" in outcome) {
         this.health.report(node.name, "success");
         this.#noteServed(node, model, route.features);
-        return { node, response: outcome.response, release, ranking };
+        if (upstream === undefined) return { node, response: outcome.response, release, ranking };
+        upstream.answered(outcome.response.status);
+        const releaseAndEnd = () => {
+          release();
+          upstream.end();
+        };
+        return { node, response: outcome.response, release: releaseAndEnd, ranking, upstream };
       }
       release();
       const { failure } = outcome;
+      if (upstream !== undefined) {
+        upstream.failed(failure.kind, failure.status, failure.message);
+        upstream.end();
+      }
       if (failure.kind === "aborted") {
         this.health.releaseProbe(node.name);
         throw outcome.error;
@@ -605,12 +622,19 @@ export class NodePool extends EventEmitter<PoolEvents> {
 
   /** Sends a request to one named node, bypassing ranking (admin operations: pull, delete). */
   async send(node: PoolNode, request: UpstreamRequest): Promise<UpstreamResponse> {
+    const traced = currentTrace();
+    const upstream = traced === undefined ? undefined : traceUpstream(traced, node, request, 1);
     try {
-      return await node.backend.request(request);
+      const response = await node.backend.request(upstream?.request ?? request);
+      upstream?.answered(response.status);
+      return response;
     } catch (error) {
+      upstream?.failed("connect", 0, (error as Error).message);
       if (!request.signal?.aborted)
         this.health.report(node.name, { kind: "connect", error: (error as Error).message });
       throw error;
+    } finally {
+      upstream?.end();
     }
   }
 

@@ -35,6 +35,6 @@ export {
   GENERATION_PATHS,
   INFERENCE_PATHS,
 } from "./faults.js";
-export { type SimNodeHandle, type StartSimNodeOptions, startSimNode } from "./node.js";
+export { type SimNodeHandle, type SimRequestInfo, type StartSimNodeOptions, startSimNode } from "./node.js";
 export { buildSimServer } from "./server.js";
 export type { GenerationSession } from "./session.js";

@@ -2,6 +2,7 @@
  * One simulated node on a real TCP port: engine + server, and a handle to change its faults
  * and to close it cleanly (timers stopped, streams ended, sockets closed).
  */
+import type { IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ConfigError } from "../errors.js";
 import { formatConfigIssues } from "../validation/zod-issues.js";
@@ -20,7 +21,19 @@ export interface SimNodeHandle {
   /** Replaces the node's faults; throws ConfigError on an invalid definition. */
   setFaults(faults: FaultInput[]): FaultStatus[];
   clearFaults(): void;
+  /**
+   * Tells `listener` of every request as it arrives (what a gateway forwarded: x-request-id,
+   * traceparent); returns a function that stops telling it. The node behaves the same either way.
+   */
+  onRequest(listener: (request: SimRequestInfo) => void): () => void;
   close(): Promise<void>;
+}
+
+export interface SimRequestInfo {
+  method: string;
+  /** The path with its query string. */
+  url: string;
+  headers: IncomingHttpHeaders;
 }
 
 export interface StartSimNodeOptions {
@@ -37,6 +50,12 @@ export async function startSimNode(
   );
   const engine = new SimEngine(config, { clock: options.clock ?? realClock });
   const app = buildSimServer(engine);
+  const listeners = new Set<(request: SimRequestInfo) => void>();
+  app.addHook("onRequest", (request, _reply, done) => {
+    for (const listener of listeners)
+      listener({ method: request.method, url: request.url, headers: request.headers });
+    done();
+  });
   await app.listen({ host: config.host, port: config.port });
   const { port } = app.server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -56,6 +75,10 @@ export async function startSimNode(
     },
     clearFaults() {
       engine.faults.clear();
+    },
+    onRequest(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     close() {
       closing ??= (async () => {

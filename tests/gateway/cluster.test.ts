@@ -115,7 +115,6 @@ describe("cluster snapshot and traffic", () => {
 
   it("streams queue changes while requests wait for a slot", async () => {
     cluster = await startTestCluster([fastNode("a", loaded, { num_parallel: 1, decode_tps: 100 })], {
-      nodes: [],
       admission: { defaultSlots: 1 },
     });
     const stream = await fetch(`${cluster.url}/v1/hydra/events?types=queue`);

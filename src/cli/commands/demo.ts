@@ -3,6 +3,7 @@
  * nodes, the gateway in front of them, one streamed chat through it with the
  * official ollama client, then it keeps serving until Ctrl-C.
  */
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { Ollama } from "ollama";
 import { hydraConfigSchema } from "../../config/schema.js";
@@ -10,10 +11,13 @@ import { createGateway } from "../../gateway/server.js";
 import { loadSimClusterFile } from "../../sim/config.js";
 import { startSimCluster } from "../../sim/index.js";
 import { onShutdown } from "../shutdown.js";
+import { startBackgroundTraffic } from "./demo-traffic.js";
 
 export interface DemoOptions {
   port?: number;
   once?: boolean;
+  /** Background chats per second, so the dashboard has live traffic to show (0: none). */
+  traffic?: number;
   /** Any free ports for the nodes and the gateway (tests, or a second demo beside the first). */
   freePorts?: boolean;
 }
@@ -33,10 +37,21 @@ export async function demo(options: DemoOptions): Promise<void> {
         out("(the demo's usual node ports are taken; using free ports instead)");
         return onFreePorts();
       });
+  // The dashboard's admin actions need a key: one per demo run, printed below.
+  const adminKey =
+    process.env.HYDRA_ADMIN_KEYS?.split(",")[0]?.trim() || `demo-${randomBytes(9).toString("base64url")}`;
   const config = (port: number) =>
     hydraConfigSchema.parse({
       server: { port },
       log: { level: "warn" },
+      auth: { adminKeys: [adminKey] },
+      // The model "hydra" (orchestrator) uses models this demo cluster has.
+      orchestrator: {
+        lightModel: DEMO_MODEL,
+        heavyModel: "qwen2.5-coder:7b",
+        models: { general: [DEMO_MODEL], code: ["qwen2.5-coder:7b", DEMO_MODEL] },
+        fanOut: 2,
+      },
       nodes: cluster.nodes.map((node) => ({ url: node.url, name: node.name })),
     });
   const port = options.freePorts ? 0 : (options.port ?? 8000);
@@ -60,6 +75,8 @@ export async function demo(options: DemoOptions): Promise<void> {
     );
   out();
   out(`  gateway         ${url}   (Ollama API: /api/*, OpenAI API: /v1/*, metrics: /metrics)`);
+  out(`  dashboard       ${url}/dashboard`);
+  out(`  admin key       ${adminKey}   (for the dashboard's admin actions)`);
   out();
   out("Try it:");
   out(`  curl ${url}/api/chat -d '{"model":"${DEMO_MODEL}","messages":[{"role":"user","content":"hi"}]}'`);
@@ -96,14 +113,22 @@ export async function demo(options: DemoOptions): Promise<void> {
   }
   out();
 
+  if (options.once) {
+    await gateway.close();
+    await cluster.close();
+    return;
+  }
+  const rate = options.traffic ?? 1;
+  const traffic = rate > 0 ? startBackgroundTraffic(url, rate, [DEMO_MODEL, "qwen2.5-coder:7b"]) : undefined;
   const close = async () => {
+    await traffic?.stop();
     await gateway.close();
     await cluster.close();
   };
-  if (options.once) {
-    await close();
-    return;
-  }
-  out("Serving until Ctrl-C.");
+  out(
+    rate > 0
+      ? `Serving until Ctrl-C, with ${rate} background chat(s) per second for the dashboard (--traffic 0: none).`
+      : "Serving until Ctrl-C.",
+  );
   onShutdown(close);
 }

@@ -28,6 +28,9 @@ const STREAMS_BY_DEFAULT: ReadonlyMap<string, boolean> = new Map([
   ["/v1/embeddings", false],
 ]);
 
+/** What happened to a cacheable request: answered from the cache, sent to a node, or its answer stored. */
+export type ResponseCacheOutcome = "hit" | "miss" | "stored";
+
 interface StoredAnswer {
   contentType: string;
   body: string;
@@ -46,9 +49,11 @@ export function installResponseCache(
     config: ResponseCacheConfig;
     store: () => Promise<TieredMemory | undefined>;
     log: FastifyBaseLogger;
+    /** Told of every lookup of a cacheable request and every stored answer (for metrics). */
+    onOutcome?: (outcome: ResponseCacheOutcome) => void;
   },
 ): void {
-  const { config, store, log } = options;
+  const { config, store, log, onOutcome } = options;
   if (!config.enabled) return;
 
   app.addHook("preHandler", async (request, reply) => {
@@ -63,6 +68,7 @@ export function installResponseCache(
     const stream = fields.stream === undefined ? streamsByDefault : fields.stream === true;
     const key = cacheKey(route, stream, fields);
     const hit = await lookup(store, key, log);
+    onOutcome?.(hit === undefined ? "miss" : "hit");
     if (hit !== undefined) return replay(reply, hit);
     request.responseCacheKey = { key, contentType: contentTypeOf(route, stream) };
     captureAnswer(reply.raw, config.maxEntryBytes);
@@ -79,6 +85,7 @@ export function installResponseCache(
       const memory = await store();
       const answer: StoredAnswer = { contentType, body };
       await memory?.put(key, { ...answer }, { ttlMs: config.ttlMs });
+      if (memory !== undefined) onOutcome?.("stored");
     } catch (error) {
       // The answer reached the client; a cache that cannot store it only costs a later miss.
       log.warn({ err: error }, "response cache: could not store an answer");

@@ -81,6 +81,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
     const abort = abortWhenClientLeaves(reply);
     return reply
       .type("application/x-ndjson")
-      .send(Readable.from(pullProgress(ctx, model, targets, abort.signal)));
+      .send(
+        Readable.from(pullProgress(ctx, model, targets, { signal: abort.signal, requestId: request.id })),
+      );
   });
 }

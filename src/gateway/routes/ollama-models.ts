@@ -12,6 +12,7 @@ import { BadRequestError, ModelNotFoundError, NoNodeAvailableError } from "../..
 import type { PoolNode } from "../../pool/node.js";
 import { errorMessageOf } from "../../protocol/ollama/error-body.js";
 import { copyRequestSchema, modelRefRequestSchema, pullRequestSchema } from "../../protocol/ollama/types.js";
+import { REQUEST_ID_HEADER } from "../../telemetry/scope.js";
 import { parseBody } from "../body.js";
 import { abortWhenClientLeaves } from "../client-gone.js";
 import type { GatewayContext } from "../exchange.js";
@@ -24,6 +25,12 @@ type PullEvent =
   | { kind: "progress"; node: string; line: Record<string, unknown> }
   | { kind: "done"; node: string; via: PullRoute; error?: string };
 
+/** What a pull needs of the request that asked for it: when to stop, and the id nodes log it under. */
+export interface PullCall {
+  signal: AbortSignal;
+  requestId: string;
+}
+
 /** A pull goes through the node's agent when it has a fresh one (it reports progress in heartbeats too). */
 type PullRoute = "agent" | "direct";
 
@@ -34,8 +41,12 @@ export async function ollamaModelRoutes(app: FastifyInstance, ctx: GatewayContex
     if (targets.length === 0)
       throw new NoNodeAvailableError("no healthy node to pull onto; check the nodes with 'hydra nodes'");
     const abort = abortWhenClientLeaves(reply);
-    const events = mergeAsync(targets.map((node) => pullOnNode(ctx, node, body.model, abort.signal)));
     if (body.stream === false) {
+      const events = mergeAsync(
+        targets.map((node) =>
+          pullOnNode(ctx, node, body.model, { signal: abort.signal, requestId: request.id }),
+        ),
+      );
       const failures: string[] = [];
       for await (const event of events)
         if (event.kind === "done" && event.error) failures.push(`${event.node}: ${event.error}`);
@@ -45,7 +56,11 @@ export async function ollamaModelRoutes(app: FastifyInstance, ctx: GatewayContex
     }
     return reply
       .type("application/x-ndjson")
-      .send(Readable.from(pullProgressLines(body.model, events, targets)));
+      .send(
+        Readable.from(
+          pullProgress(ctx, body.model, targets, { signal: abort.signal, requestId: request.id }),
+        ),
+      );
   });
 
   app.delete("/api/delete", async (request, reply) => {
@@ -76,7 +91,7 @@ export async function ollamaModelRoutes(app: FastifyInstance, ctx: GatewayContex
 }
 
 /** The named nodes (all must exist), or every node that passes `byDefault`. */
-function chooseTargets(
+export function chooseTargets(
   ctx: GatewayContext,
   names: string[] | undefined,
   byDefault: (node: PoolNode) => boolean,
@@ -97,7 +112,7 @@ async function* pullOnNode(
   ctx: GatewayContext,
   node: PoolNode,
   model: string,
-  signal: AbortSignal,
+  { signal, requestId }: PullCall,
 ): AsyncGenerator<PullEvent> {
   let error: string | undefined;
   let via: PullRoute = "direct";
@@ -110,6 +125,7 @@ async function* pullOnNode(
         method: "POST",
         path: "/api/pull",
         body: { model, stream: true },
+        headers: { [REQUEST_ID_HEADER]: requestId },
         signal,
       });
     } else {
@@ -168,13 +184,19 @@ async function pullViaAgent(
   }
 }
 
-async function* pullProgressLines(
+/**
+ * Pulls `model` onto every target at once, as NDJSON lines: Ollama's progress lines with the
+ * node's name added, one success or failure line per node, then a summary (an `error` line when
+ * any node failed).
+ */
+export async function* pullProgress(
+  ctx: GatewayContext,
   model: string,
-  events: AsyncIterable<PullEvent>,
   targets: PoolNode[],
+  call: PullCall,
 ): AsyncGenerator<string> {
   const failures: string[] = [];
-  for await (const event of events) {
+  for await (const event of mergeAsync(targets.map((node) => pullOnNode(ctx, node, model, call)))) {
     if (event.kind === "progress") {
       yield `${JSON.stringify({ ...event.line, node: event.node })}\n`;
     } else if (event.error !== undefined) {
@@ -201,7 +223,10 @@ async function fanOut(
   const results = await Promise.all(
     targets.map(async (node) => {
       try {
-        const response = await ctx.pool.send(node, request);
+        const response = await ctx.pool.send(node, {
+          ...request,
+          headers: { [REQUEST_ID_HEADER]: reply.request.id },
+        });
         const text = await response.body.text();
         return {
           node: node.name,

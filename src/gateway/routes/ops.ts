@@ -3,6 +3,8 @@
  */
 import type { FastifyInstance } from "fastify";
 import { BadRequestError } from "../../errors.js";
+import type { PoolNode } from "../../pool/node.js";
+import type { NodePool } from "../../pool/pool.js";
 import { requestFeatures } from "../../pool/router/features.js";
 import { routingStrategySchema } from "../../pool/router/strategies.js";
 import type { GatewayContext } from "../exchange.js";
@@ -89,13 +91,13 @@ export async function opsRoutes(app: FastifyInstance, ctx: GatewayContext): Prom
   app.get("/v1/hydra/nodes", async () => ({ nodes: ctx.pool.nodes.map((node) => nodeView(ctx, node)) }));
 }
 
-function nodeView(ctx: GatewayContext, node: GatewayContext["pool"]["nodes"][number]): NodeView {
+export function nodeView(ctx: GatewayContext, node: GatewayContext["pool"]["nodes"][number]): NodeView {
   const health = ctx.pool.health.state(node.name);
   const slots = ctx.pool.admission.snapshot().nodes.find((entry) => entry.node === node.name);
   return {
     name: node.name,
     url: node.url,
-    health: node.resources?.stale ? "stale" : healthWord(node.lastSeenAt !== undefined, health?.status),
+    health: nodeHealth(ctx.pool, node),
     source: node.source,
     breaker: health?.breaker ?? "closed",
     ejections: health?.totalEjections ?? 0,
@@ -123,7 +125,17 @@ function nodeView(ctx: GatewayContext, node: GatewayContext["pool"]["nodes"][num
   };
 }
 
-function healthWord(inventoryKnown: boolean, status: string | undefined): string {
+/** The words `health` takes in the node view (and the states of the hydra_node_health metric). */
+export const NODE_HEALTH_WORDS = ["up", "degraded", "ejected", "probing", "stale", "unknown"] as const;
+export type NodeHealthWord = (typeof NODE_HEALTH_WORDS)[number];
+
+/** One word for a node's health, as operators read it: its agent, its breaker and its inventory. */
+export function nodeHealth(pool: NodePool, node: PoolNode): NodeHealthWord {
+  if (node.resources?.stale) return "stale";
+  return healthWord(node.lastSeenAt !== undefined, pool.health.state(node.name)?.status);
+}
+
+function healthWord(inventoryKnown: boolean, status: string | undefined): NodeHealthWord {
   if (status === "open") return "ejected";
   if (status === "half-open") return "probing";
   if (status === "degraded") return "degraded";

@@ -4,7 +4,7 @@ import { healthConfigSchema } from "./config.js";
 describe("healthConfigSchema", () => {
   it("has a default for every key", () => {
     expect(healthConfigSchema.parse({})).toEqual({
-      intervalMs: 5_000,
+      intervalMs: 1_000,
       jitter: 0.2,
       livenessTimeoutMs: 2_000,
       readinessEvery: 3,

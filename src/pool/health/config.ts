@@ -22,8 +22,12 @@ const fraction = (what: string) =>
 
 export const healthConfigSchema = z
   .strictObject({
-    /** Time between two active checks of one node. */
-    intervalMs: ms("intervalMs").default(5_000),
+    /**
+     * Time between two active checks of one node. Once a second: a node that dies is out of
+     * rotation (and red on the dashboard) within about a second even with no traffic; a check is
+     * one tiny GET, nothing next to a generation.
+     */
+    intervalMs: ms("intervalMs").default(1_000),
     /** Each interval is drawn from intervalMs × (1 ± jitter), so checks of many nodes spread out. */
     jitter: fraction("jitter").default(0.2),
     /** Deadline for `GET /` ("Ollama is running"). */
