@@ -18,7 +18,13 @@
  *
  * Writes bench/results/orchestrate.json; progress on stderr.
  *
+ * verify runs once per case (gatherVerifyEvidence); its decision is then made, purely, three ways:
+ * as the gateway does by default (every model counts the same), with per-model reliability
+ * learned from verify's own earlier outcomes in the bank's order ("verify_learned"), and with
+ * reliability learned on every third task and frozen, judged on the other tasks (held out).
+ *
  *   npm run bench:orchestrate [-- --reps 3] [-- --seeds 3] [-- --steps 1000]
+ *   npm run bench:orchestrate -- --only synthesis   (writes bench/results/orchestrate-synthesis.json)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -29,8 +35,22 @@ import { createGateway, type Gateway } from "../src/gateway/server.js";
 import { poolModelCaller } from "../src/orchestrator/model-client.js";
 import { extractCode } from "../src/orchestrator/synthesis/extract.js";
 import { lineVoteMerge } from "../src/orchestrator/synthesis/index.js";
-import { synthesize } from "../src/orchestrator/synthesis/strategies.js";
+import {
+  emptyReliabilityBook,
+  type ReliabilityBook,
+  recordOutcomes,
+  reliabilityOf,
+} from "../src/orchestrator/synthesis/reliability.js";
+import { type SynthesisOptions, synthesize } from "../src/orchestrator/synthesis/strategies.js";
 import type { Candidate } from "../src/orchestrator/synthesis/types.js";
+import {
+  decideVerify,
+  gatherVerifyEvidence,
+  reliabilityOutcomes,
+  type VerifyEvidence,
+  type VerifyReport,
+} from "../src/orchestrator/synthesis/verify.js";
+import { vote } from "../src/orchestrator/synthesis/vote.js";
 import { type SimNodeHandle, startSimNode } from "../src/sim/index.js";
 import { type CheckJob, listTasks, runChecks, simulatedAnswer } from "../src/sim/tasks/index.js";
 import { buildDag, criticalPath } from "../src/workflow/dag.js";
@@ -205,18 +225,50 @@ async function measureEfficiency(dir: string, reps: number): Promise<EfficiencyR
 
 // ------------------------------------------------------------------ synthesis quality
 
-const METHODS = ["line_vote", "vote", "verify", "oracle"] as const;
+const METHODS = ["line_vote", "vote", "verify", "verify_learned", "oracle"] as const;
+type Method = (typeof METHODS)[number];
+
+/** Warm-up tasks of the split: every third task of the bank (both languages), the rest held out. */
+const WARM_UP_EVERY = 3;
 
 interface SynthesisCase {
   taskId: string;
   seed: number;
+  warmUp: boolean;
   /** Per model: its code passes the hidden tests. */
   models: Record<string, boolean>;
   line_vote: boolean;
   vote: boolean;
   verify: boolean;
+  verify_learned: boolean;
+  /** Verify with the book learned on the warm-up tasks only, frozen (held-out cases only). */
+  verify_warm: boolean;
   oracle: boolean;
   verify_reason: string;
+  verify_learned_reason: string;
+}
+
+/** The chosen candidate's code, with synthesize()'s fallback to a vote when verify has none. */
+function verifyPick(
+  report: VerifyReport,
+  candidates: readonly Candidate[],
+  options: SynthesisOptions,
+): { code: string | undefined; reason: string } {
+  const chosen = report.chosen ?? vote(candidates, options).chosen;
+  const code = chosen === undefined ? undefined : (chosen.code ?? extractCode(chosen.text, options)?.code);
+  return {
+    code,
+    reason: report.chosen === undefined ? `fell back to a vote: ${report.reason}` : report.reason,
+  };
+}
+
+/**
+ * Learned reliability as verify's weights: each model's posterior on the "code" task type.
+ * Learned only from verify's own outcomes (who ended up in the verified group), never from
+ * the hidden tests or the sim's configured skills.
+ */
+function weightsFrom(book: ReliabilityBook, candidates: readonly Candidate[]): Map<string, number> {
+  return new Map(candidates.map((c) => [c.id, reliabilityOf(book, c.model, "code")]));
 }
 
 async function measureSynthesis(seeds: number) {
@@ -229,21 +281,22 @@ async function measureSynthesis(seeds: number) {
     jobs.push({ language, code, tests });
     return jobs.length - 1;
   };
-  interface Pending {
-    taskId: string;
+  interface Gathered {
+    task: (typeof tasks)[number];
+    taskIndex: number;
     seed: number;
+    candidates: Candidate[];
+    options: SynthesisOptions;
+    evidence: VerifyEvidence;
     models: Record<string, number>;
     line_vote: number;
     vote: number;
-    verify: number;
-    verify_reason: string;
   }
-  const pending: Pending[] = [];
+  const gathered: Gathered[] = [];
   const total = tasks.length * seeds;
   const started = performance.now();
-  let done = 0;
   let verifyMs = 0;
-  for (const task of tasks) {
+  for (const [taskIndex, task] of tasks.entries()) {
     for (let seed = 1; seed <= seeds; seed++) {
       const candidates: Candidate[] = models.map((model, i) => ({
         id: `c${i + 1}`,
@@ -262,84 +315,226 @@ async function measureSynthesis(seeds: number) {
       const lineVote = lineVoteMerge(candidates, options);
       const voted = await synthesize("vote", candidates, options);
       const verifyStarted = performance.now();
-      // Only the tests the models wrote in their answers (harvested by default); never the hidden ones.
-      const verified = await synthesize("verify", candidates, options);
+      // Run once; every way of deciding below is a pure function of this evidence. Only the
+      // tests the models wrote in their answers (harvested by default); never the hidden ones.
+      const evidence = await gatherVerifyEvidence(candidates, options);
       verifyMs += performance.now() - verifyStarted;
-      const chosenCode = (chosen: typeof voted.chosen) =>
-        chosen === undefined ? undefined : (chosen.code ?? extractCode(chosen.text, options)?.code);
-      pending.push({
-        taskId: task.id,
+      const voteCode =
+        voted.chosen?.code ?? (voted.chosen ? extractCode(voted.chosen.text, options)?.code : undefined);
+      gathered.push({
+        task,
+        taskIndex,
         seed,
+        candidates,
+        options,
+        evidence,
         models: perModel,
         line_vote: grade(task.language, lineVote.code, task.hiddenTests),
-        vote: grade(task.language, chosenCode(voted.chosen), task.hiddenTests),
-        verify: grade(task.language, chosenCode(verified.chosen), task.hiddenTests),
-        verify_reason: verified.reason,
+        vote: grade(task.language, voteCode, task.hiddenTests),
       });
-      done++;
-      if (done % 20 === 0 || done === total) {
+      if (gathered.length % 20 === 0 || gathered.length === total) {
         log(
-          `  ${done}/${total} task x seed synthesized (${round((performance.now() - started) / 1000, 1)} s)`,
+          `  ${gathered.length}/${total} task x seed run (${round((performance.now() - started) / 1000, 1)} s)`,
         );
       }
     }
   }
+
+  const decide = (g: Gathered, weights?: Map<string, number>) => {
+    const decideStarted = performance.now();
+    const report = decideVerify(g.evidence, weights === undefined ? {} : { weights });
+    verifyMs += performance.now() - decideStarted;
+    return report;
+  };
+  const isWarmUp = (g: Gathered) => g.taskIndex % WARM_UP_EVERY === 0;
+
+  // verify as the gateway runs it by default: every model counts the same.
+  const plain = gathered.map((g) => verifyPick(decide(g), g.candidates, g.options));
+
+  // verify learning as it goes, in the bank's order: each case sees only earlier outcomes.
+  let online = emptyReliabilityBook();
+  const learned = gathered.map((g) => {
+    const report = decide(g, weightsFrom(online, g.candidates));
+    const outcomes = reliabilityOutcomes(report);
+    if (outcomes !== undefined) online = recordOutcomes(online, outcomes, "code");
+    return verifyPick(report, g.candidates, g.options);
+  });
+
+  // Warm-up / held-out: learn on the warm-up tasks (as above), then judge the held-out tasks
+  // with that book frozen.
+  let warm = emptyReliabilityBook();
+  for (const g of gathered.filter(isWarmUp)) {
+    const outcomes = reliabilityOutcomes(decide(g, weightsFrom(warm, g.candidates)));
+    if (outcomes !== undefined) warm = recordOutcomes(warm, outcomes, "code");
+  }
+  const frozen = gathered.map((g) =>
+    isWarmUp(g) ? undefined : verifyPick(decide(g, weightsFrom(warm, g.candidates)), g.candidates, g.options),
+  );
+
+  const pending = gathered.map((g, k) => ({
+    g,
+    verify: grade(g.task.language, plain[k]?.code, g.task.hiddenTests),
+    verify_learned: grade(g.task.language, learned[k]?.code, g.task.hiddenTests),
+    verify_warm: frozen[k] === undefined ? -1 : grade(g.task.language, frozen[k]?.code, g.task.hiddenTests),
+  }));
+
   log(`  grading ${jobs.length} programs against the hidden tests`);
   const checks = await runChecks(jobs);
   const passed = (index: number) => index >= 0 && checks[index]?.passed === true;
-  const cases: SynthesisCase[] = pending.map((p) => {
-    const perModel = Object.fromEntries(Object.entries(p.models).map(([m, i]) => [m, passed(i)]));
+  const cases: SynthesisCase[] = pending.map((p, k) => {
+    const perModel = Object.fromEntries(Object.entries(p.g.models).map(([m, i]) => [m, passed(i)]));
     return {
-      taskId: p.taskId,
-      seed: p.seed,
+      taskId: p.g.task.id,
+      seed: p.g.seed,
+      warmUp: isWarmUp(p.g),
       models: perModel,
-      line_vote: passed(p.line_vote),
-      vote: passed(p.vote),
+      line_vote: passed(p.g.line_vote),
+      vote: passed(p.g.vote),
       verify: passed(p.verify),
+      verify_learned: passed(p.verify_learned),
+      verify_warm: passed(p.verify_warm),
       oracle: Object.values(perModel).some(Boolean),
-      verify_reason: p.verify_reason,
+      verify_reason: plain[k]?.reason ?? "",
+      verify_learned_reason: learned[k]?.reason ?? "",
     };
   });
-  const rate = (count: number) => round(count / Math.max(1, cases.length), 4);
-  const perModelRate = Object.fromEntries(
-    models.map((m) => [m.name, rate(cases.filter((c) => c.models[m.name]).length)]),
+
+  const summarize = (subset: readonly SynthesisCase[], methods: readonly (Method | "verify_warm")[]) => {
+    const rate = (count: number) => round(count / Math.max(1, subset.length), 4);
+    const perModelRate = Object.fromEntries(
+      models.map((m) => [m.name, rate(subset.filter((c) => c.models[m.name]).length)]),
+    );
+    const best = Object.entries(perModelRate).reduce((a, b) => (b[1] > a[1] ? b : a), [
+      "",
+      Number.NEGATIVE_INFINITY,
+    ] as [string, number]);
+    const rates = Object.fromEntries(methods.map((m) => [m, rate(subset.filter((c) => c[m]).length)]));
+    return { cases: subset.length, perModelRate, best, rates };
+  };
+  const all = summarize(cases, METHODS);
+  const heldOut = summarize(
+    cases.filter((c) => !c.warmUp),
+    ["vote", "verify", "verify_learned", "verify_warm", "oracle"],
   );
-  const best = Object.entries(perModelRate).reduce((a, b) => (b[1] > a[1] ? b : a), [
-    "",
-    Number.NEGATIVE_INFINITY,
-  ] as [string, number]);
-  const rates = Object.fromEntries(METHODS.map((m) => [m, rate(cases.filter((c) => c[m]).length)])) as Record<
-    (typeof METHODS)[number],
-    number
-  >;
+  const warmTasks = tasks.filter((_, i) => i % WARM_UP_EVERY === 0).map((t) => t.id);
+  const learnedModels = models.map((m) => ({
+    model: m.name,
+    after_all: round(reliabilityOf(online, m.name, "code"), 3),
+    after_warm_up: round(reliabilityOf(warm, m.name, "code"), 3),
+  }));
+  const missed = (method: "verify" | "verify_learned") =>
+    cases
+      .filter((c) => c.oracle && !c[method])
+      .map((c) => ({
+        task: c.taskId,
+        seed: c.seed,
+        reason: method === "verify" ? c.verify_reason : c.verify_learned_reason,
+      }));
   return {
     tasks: tasks.length,
     seeds,
     cases: cases.length,
-    models: models.map((m) => ({ name: m.name, skill: m.skill, pass_rate: perModelRate[m.name] })),
-    best_single_model: { model: best[0], pass_rate: best[1] },
-    pass_rate: { best_single_model: best[1], ...rates },
+    models: models.map((m) => ({ name: m.name, skill: m.skill, pass_rate: all.perModelRate[m.name] })),
+    best_single_model: { model: all.best[0], pass_rate: all.best[1] },
+    pass_rate: { best_single_model: all.best[1], ...all.rates } as Record<
+      Method | "best_single_model",
+      number
+    >,
+    learned_reliability: {
+      note: "verify_learned: each model's weight is its Beta posterior of ending up in verify's chosen group, learned from verify's own outcomes in the bank's order (each case sees only earlier cases); split: learned on the warm-up tasks, frozen, judged on the held-out tasks. Never the hidden tests, never the sim's skills.",
+      split: {
+        warm_up: `every ${WARM_UP_EVERY}rd task of the bank (${warmTasks.length} tasks x ${seeds} seeds)`,
+        warm_up_tasks: warmTasks,
+        held_out_cases: heldOut.cases,
+        held_out_pass_rate: { best_single_model: heldOut.best[1], ...heldOut.rates } as Record<
+          "best_single_model" | "vote" | "verify" | "verify_learned" | "verify_warm" | "oracle",
+          number
+        >,
+        held_out_best_single_model: heldOut.best[0],
+      },
+      models: learnedModels,
+    },
     verify_mean_ms: round(verifyMs / Math.max(1, cases.length), 1),
     failures: {
-      verify_wrong_oracle_right: cases
-        .filter((c) => c.oracle && !c.verify)
-        .map((c) => ({
-          task: c.taskId,
-          seed: c.seed,
-          reason: c.verify_reason,
-        })),
+      verify_wrong_oracle_right: missed("verify"),
+      verify_learned_wrong_oracle_right: missed("verify_learned"),
     },
   };
 }
 
 // ------------------------------------------------------------------ main
 
+/** Synthesis headline figures: a method's share of the oracle and its points over the best single model. */
+function synthesisFigures(synthesis: Awaited<ReturnType<typeof measureSynthesis>>) {
+  const rates = synthesis.pass_rate;
+  const of = (method: "verify" | "verify_learned") => ({
+    of_oracle: round(rates[method] / Math.max(1e-9, rates.oracle), 4),
+    over_best_single_points: round((rates[method] - rates.best_single_model) * 100, 2),
+  });
+  const split = synthesis.learned_reliability.split.held_out_pass_rate;
+  return {
+    verify: of("verify"),
+    verify_learned: of("verify_learned"),
+    held_out: {
+      verify_warm_of_oracle: round(split.verify_warm / Math.max(1e-9, split.oracle), 4),
+      verify_warm_over_best_single_points: round((split.verify_warm - split.best_single_model) * 100, 2),
+    },
+  };
+}
+
+function logSynthesis(synthesis: Awaited<ReturnType<typeof measureSynthesis>>): void {
+  const pct = (v: number) => `${round(v * 100, 1)} %`;
+  const rates = synthesis.pass_rate;
+  const figures = synthesisFigures(synthesis);
+  const mark = (ok: boolean) => (ok ? "met" : "NOT met");
+  log(
+    `pass rates: best single ${pct(rates.best_single_model)} (${synthesis.best_single_model.model}), line-vote ${pct(rates.line_vote)}, vote ${pct(rates.vote)}, verify ${pct(rates.verify)}, verify with learned reliability ${pct(rates.verify_learned)}, oracle ${pct(rates.oracle)}`,
+  );
+  for (const method of ["verify", "verify_learned"] as const) {
+    const f = figures[method];
+    log(
+      `${method} = ${pct(f.of_oracle)} of the oracle (target >= ${pct(TARGET_VERIFY_OF_ORACLE)}: ${mark(f.of_oracle >= TARGET_VERIFY_OF_ORACLE)}), ${f.over_best_single_points} points over the best single model (target >= ${TARGET_VERIFY_OVER_BEST_POINTS}: ${mark(f.over_best_single_points >= TARGET_VERIFY_OVER_BEST_POINTS)})`,
+    );
+  }
+  const split = synthesis.learned_reliability.split;
+  const h = split.held_out_pass_rate;
+  log(
+    `held out (${split.held_out_cases} cases; reliability learned on ${split.warm_up}, then frozen): best single ${pct(h.best_single_model)}, vote ${pct(h.vote)}, verify ${pct(h.verify)}, verify with the warm-up's reliability ${pct(h.verify_warm)} (${pct(figures.held_out.verify_warm_of_oracle)} of the oracle, ${figures.held_out.verify_warm_over_best_single_points} points over the best single), oracle ${pct(h.oracle)}`,
+  );
+  log(
+    `learned reliability (after all / after the warm-up): ${synthesis.learned_reliability.models.map((m) => `${m.model} ${m.after_all}/${m.after_warm_up}`).join(", ")}`,
+  );
+}
+
 async function main(): Promise<void> {
   const reps = argument("reps", 3);
   const seeds = argument("seeds", 3);
   const steps = argument("steps", 1_000);
-  const dir = mkdtempSync(join(tmpdir(), "hydra-bench-orchestrate-"));
+  const onlyAt = process.argv.indexOf("--only");
+  const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1];
+  if (only !== undefined && only !== "synthesis") throw new Error(`--only takes "synthesis", not ${only}`);
   const loadBefore = loadavg();
+  const synthesisLine = `orchestrate: synthesis quality, ${SKILLS.length} sim models of skills ${SKILLS.join(", ")}, ${seeds} seeds`;
+  if (only === "synthesis") {
+    // Just the synthesis part, into its own file so the full report is not overwritten.
+    log(synthesisLine);
+    const synthesis = await measureSynthesis(seeds);
+    const report = {
+      benchmark: "orchestrate --only synthesis",
+      date: new Date().toISOString(),
+      machine: machineWithLoad(loadBefore),
+      settings: { seeds, skills: SKILLS },
+      synthesis_pass_rate: synthesis.pass_rate,
+      figures: synthesisFigures(synthesis),
+      synthesis,
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(`${RESULTS}orchestrate-synthesis.json`, `${JSON.stringify(report, null, 2)}\n`);
+    logSynthesis(synthesis);
+    log("wrote bench/results/orchestrate-synthesis.json");
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "hydra-bench-orchestrate-"));
   let efficiency: EfficiencyResult[];
   let overhead: OverheadResult[];
   let synthesis: Awaited<ReturnType<typeof measureSynthesis>>;
@@ -353,9 +548,7 @@ async function main(): Promise<void> {
     } finally {
       await store.close();
     }
-    log(
-      `orchestrate: synthesis quality, ${SKILLS.length} sim models of skills ${SKILLS.join(", ")}, ${seeds} seeds`,
-    );
+    log(synthesisLine);
     synthesis = await measureSynthesis(seeds);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -363,13 +556,18 @@ async function main(): Promise<void> {
   const parallelEfficiency = Math.min(...efficiency.map((e) => e.efficiency));
   const overheadMs = Math.max(...overhead.map((e) => e.median_ms_per_step));
   const rates = synthesis.pass_rate;
-  const verifyOfOracle = round(rates.verify / Math.max(1e-9, rates.oracle), 4);
-  const verifyOverBest = round((rates.verify - rates.best_single_model) * 100, 2);
+  const figures = synthesisFigures(synthesis);
+  const verifyOfOracle = figures.verify.of_oracle;
+  const verifyOverBest = figures.verify.over_best_single_points;
+  const learnedOfOracle = figures.verify_learned.of_oracle;
+  const learnedOverBest = figures.verify_learned.over_best_single_points;
   const met = {
     parallel_efficiency: parallelEfficiency >= TARGET_EFFICIENCY,
     engine_overhead_ms_per_step: overheadMs <= TARGET_OVERHEAD_MS,
     verify_of_oracle: verifyOfOracle >= TARGET_VERIFY_OF_ORACLE,
     verify_over_best_single_points: verifyOverBest >= TARGET_VERIFY_OVER_BEST_POINTS,
+    verify_learned_of_oracle: learnedOfOracle >= TARGET_VERIFY_OF_ORACLE,
+    verify_learned_over_best_single_points: learnedOverBest >= TARGET_VERIFY_OVER_BEST_POINTS,
   };
   const allMet = Object.values(met).every(Boolean);
   const report = {
@@ -382,13 +580,16 @@ async function main(): Promise<void> {
       steps,
       cluster: { nodes: NODES, slots_per_node: SLOTS, decode_tps: DECODE_TPS, model: MODEL },
       skills: SKILLS,
-      note: "efficiency: each step is one /api/chat through the gateway's pool (poolModelCaller) to a sim node, answer cut by num_predict; critical path over the steps' measured durations (step.succeeded events) / wall time of the run, median of reps; headline = worst DAG. overhead: 1000 no-op steps, embedded engine, SQLite run log, concurrency 8, median of reps after a warm-up; headline = worst shape. synthesis: offline simulatedAnswer with tests, graded on the bank's hidden tests; verify sees only the models' own tests",
+      note: "efficiency: each step is one /api/chat through the gateway's pool (poolModelCaller) to a sim node, answer cut by num_predict; critical path over the steps' measured durations (step.succeeded events) / wall time of the run, median of reps; headline = worst DAG. overhead: 1000 no-op steps, embedded engine, SQLite run log, concurrency 8, median of reps after a warm-up; headline = worst shape. synthesis: offline simulatedAnswer with tests, graded on the bank's hidden tests; verify sees only the models' own tests; verify_learned also weighs candidates by reliability learned from verify's own earlier outcomes",
     },
     parallel_efficiency: parallelEfficiency,
     engine_overhead_ms_per_step: overheadMs,
     synthesis_pass_rate: rates,
     verify_of_oracle: verifyOfOracle,
     verify_over_best_single_points: verifyOverBest,
+    verify_learned_of_oracle: learnedOfOracle,
+    verify_learned_over_best_single_points: learnedOverBest,
+    held_out: figures.held_out,
     targets: {
       parallel_efficiency: {
         target: `>= ${TARGET_EFFICIENCY}`,
@@ -410,13 +611,22 @@ async function main(): Promise<void> {
         measured: verifyOverBest,
         met: met.verify_over_best_single_points,
       },
+      verify_learned_of_oracle: {
+        target: `>= ${TARGET_VERIFY_OF_ORACLE}`,
+        measured: learnedOfOracle,
+        met: met.verify_learned_of_oracle,
+      },
+      verify_learned_over_best_single_points: {
+        target: `>= ${TARGET_VERIFY_OVER_BEST_POINTS}`,
+        measured: learnedOverBest,
+        met: met.verify_learned_over_best_single_points,
+      },
     },
     all_targets_met: allMet,
     results: { efficiency, overhead, synthesis },
   };
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(`${RESULTS}orchestrate.json`, `${JSON.stringify(report, null, 2)}\n`);
-  const pct = (v: number) => `${round(v * 100, 1)} %`;
   const mark = (ok: boolean) => (ok ? "met" : "NOT met");
   log(
     `parallel_efficiency ${parallelEfficiency} (target >= ${TARGET_EFFICIENCY}: ${mark(met.parallel_efficiency)})`,
@@ -424,12 +634,7 @@ async function main(): Promise<void> {
   log(
     `engine_overhead_ms_per_step ${overheadMs} (target <= ${TARGET_OVERHEAD_MS}: ${mark(met.engine_overhead_ms_per_step)})`,
   );
-  log(
-    `pass rates: best single ${pct(rates.best_single_model)} (${synthesis.best_single_model.model}), line-vote ${pct(rates.line_vote)}, vote ${pct(rates.vote)}, verify ${pct(rates.verify)}, oracle ${pct(rates.oracle)}`,
-  );
-  log(
-    `verify = ${pct(verifyOfOracle)} of the oracle (target >= ${pct(TARGET_VERIFY_OF_ORACLE)}: ${mark(met.verify_of_oracle)}), ${verifyOverBest} points over the best single model (target >= ${TARGET_VERIFY_OVER_BEST_POINTS}: ${mark(met.verify_over_best_single_points)})`,
-  );
+  logSynthesis(synthesis);
   log(`all targets met: ${allMet}; wrote bench/results/orchestrate.json`);
 }
 

@@ -5,12 +5,15 @@
  * unfinished (`workflow.resumeOnStart`). With semantic memory, every result is remembered as a
  * solution (examples for later plans, and the opt-in semantic cache).
  */
+
+import { join } from "node:path";
 import type { FastifyBaseLogger } from "fastify";
 import type { HydraConfig } from "../config/schema.js";
 import type { SemanticMemory } from "../memory/vector/semantic-memory.js";
-import { evidenceSynthesizer } from "../orchestrator/evidence-synthesizer.js";
+import { createEvidenceSynthesizer } from "../orchestrator/evidence-synthesizer.js";
 import { poolModelCaller } from "../orchestrator/model-client.js";
 import { Orchestrator } from "../orchestrator/orchestrator.js";
+import { fileReliabilityStore } from "../orchestrator/synthesis/reliability-store.js";
 import type { NodePool } from "../pool/pool.js";
 import { modelKey } from "../protocol/ollama/model-name.js";
 import { OrchestrationTracer } from "../telemetry/orchestration-spans.js";
@@ -35,6 +38,10 @@ export function lazyOrchestrator(
         dataDir: config.dataDir,
         log: log.child({ component: "workflow" }),
       });
+      // Each model's track record in verified syntheses, kept across restarts: verify weighs
+      // candidates by it (bench:orchestrate measures what that adds).
+      const reliability = fileReliabilityStore(join(config.dataDir, "synthesis-reliability.json"));
+      if (reliability.loadProblem !== undefined) log.warn(reliability.loadProblem);
       const orchestrator = new Orchestrator({
         engine,
         call: poolModelCaller(pool),
@@ -43,7 +50,7 @@ export function lazyOrchestrator(
           await pool.whenReady();
           return new Set(pool.installedModels().map((model) => modelKey(model.name)));
         },
-        synthesize: evidenceSynthesizer,
+        synthesize: createEvidenceSynthesizer({ reliability }),
         ...(memory === undefined ? {} : { memory }),
         log: log.child({ component: "orchestrator" }),
         ...(tracing === undefined ? {} : { tracing: new OrchestrationTracer(tracing, engine) }),

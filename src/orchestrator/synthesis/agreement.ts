@@ -8,11 +8,12 @@
  * Two rankings:
  *   - "tests" (default): the group passing the most test weight wins; mass breaks ties.
  *   - "codet": CodeT's product, mass × test weight passed.
- * On the task bank (47 tasks × 3 seeds, 5 sim models of skill 0.3-0.7, tests harvested from
- * their answers) "codet" chose a correct program in 111 of 141 cases and "tests" in 130
- * (the oracle: 141, the best single model: 104). The product loses when wrong programs agree
+ * On the task bank (47 tasks × seeds 1-3, 5 sim models of skill 0.3-0.7, tests harvested from
+ * their answers) "codet" chose a correct program in 100 of 141 cases and "tests" in 120
+ * (the oracle: 138, the best single model: 100). The product loses when wrong programs agree
  * with each other, which common mistakes (an off-by-one every weak model makes) do; the
- * tests written by many models are the stronger signal.
+ * tests written by many models are the stronger signal. What happens inside the winning
+ * group is selection.ts's.
  *
  * Tests given in the request are trusted and come first in both: a group that passes more of
  * them always beats one that passes fewer (a lexicographic order, the limit of "given tests

@@ -15,6 +15,17 @@ export {
 export { type LineVoteResult, lineVoteMerge, mergeByLineVote } from "./line-vote.js";
 export { canonicalCode, canonicalText, finalAnswer } from "./normalize.js";
 export {
+  emptyReliabilityBook,
+  observationsOf,
+  parseReliabilityBook,
+  type ReliabilityBook,
+  type ReliabilityCounts,
+  type ReliabilityOutcome,
+  recordOutcomes,
+  reliabilityOf,
+} from "./reliability.js";
+export { fileReliabilityStore, memoryReliabilityStore, type ReliabilityStore } from "./reliability-store.js";
+export {
   DEFAULT_SANDBOX_LIMITS,
   defaultSandbox,
   Sandbox,
@@ -25,6 +36,15 @@ export {
   type SandboxRunRequest,
   type SandboxStatus,
 } from "./sandbox.js";
+export {
+  authorConsistency,
+  type Selection,
+  type SelectionCandidate,
+  type SelectionCluster,
+  type SelectionTest,
+  type SelectionTieBreak,
+  selectCandidate,
+} from "./selection.js";
 export {
   isSynthesisStrategy,
   SYNTHESIS_STRATEGIES,
@@ -39,7 +59,12 @@ export { runTests, type TestOutcome, type TestRun } from "./tests-runner.js";
 export { type Candidate, type CodeLanguage, familyOf } from "./types.js";
 export {
   type CollectedTest,
+  type DecideOptions,
+  decideVerify,
   type GeneratedTest,
+  gatherVerifyEvidence,
+  reliabilityOutcomes,
+  type VerifyEvidence,
   type VerifyOptions,
   type VerifyReport,
   verify,

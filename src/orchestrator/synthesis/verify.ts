@@ -1,18 +1,17 @@
 /**
  * The `verify` strategy's shell: gathers the evidence (code extracted from each answer, its
- * syntax, and the outcome of every test against it in the sandbox), hands it to the pure
- * agreement scoring, and explains the choice. Tests are the request's (trusted) and the ones
- * models wrote: given to it, or found in the candidates' own answers.
+ * syntax, and the outcome of every test against it in the sandbox) in `gatherVerifyEvidence`,
+ * then decides over it with the pure selection (`decideVerify` → selection.ts) and explains the
+ * choice. Tests are the request's (trusted) and the ones models wrote: given to it, or found in
+ * the candidates' own answers. Split in two so a decision can be remade with other weights
+ * (e.g. a learned reliability) without running any code again.
  */
-import {
-  type AgreementGroup,
-  type AgreementRanking,
-  type AgreementTest,
-  agreementConfidence,
-  scoreAgreement,
-} from "./agreement.js";
+import { type AgreementGroup, type AgreementRanking, agreementConfidence } from "./agreement.js";
 import { dominantLanguage, type ExtractedCode, extractCode } from "./extract.js";
+import { canonicalCode } from "./normalize.js";
+import type { ReliabilityOutcome } from "./reliability.js";
 import { defaultSandbox, type Sandbox, type SandboxIsolation, type SandboxLimits } from "./sandbox.js";
+import { type Selection, type SelectionTest, type SelectionTieBreak, selectCandidate } from "./selection.js";
 import { checkSyntax, type SyntaxVerdict } from "./syntax.js";
 import { splitTests, testKey } from "./test-split.js";
 import { runTests, type TestOutcome, type TestRun } from "./tests-runner.js";
@@ -180,29 +179,59 @@ function describeProblem(
   return undefined;
 }
 
-export async function verify(
+/**
+ * Everything `verify` learns by running code, before any choice: the extracted code, its
+ * syntax, the tests, and the outcome of every test against every candidate. Plain data, so
+ * the choice (`decideVerify`) can be made, and remade with other weights, without running
+ * anything again.
+ */
+export interface VerifyEvidence {
+  candidates: readonly Candidate[];
+  language: CodeLanguage | undefined;
+  functionName?: string;
+  ranking: AgreementRanking;
+  extracted: (ExtractedCode | undefined)[];
+  syntax: (SyntaxVerdict | undefined)[];
+  runs: (TestRun | undefined)[];
+  tests: CollectedTest[];
+  /**
+   * Per test, per author: the index of the candidate that wrote it (its weight counts, and
+   * follows the candidate's weight when the choice is remade), or a fixed weight (an explicit
+   * one, or an author who is no candidate).
+   */
+  authorRefs: ({ candidate: number } | { weight: number })[][];
+  matrix: (TestOutcome | "skipped")[][];
+  valid: boolean[];
+  /** Per candidate: the canonical form of its code (equal forms are one cluster), or "". */
+  clusterKeys: string[];
+}
+
+/** Runs every candidate against every test; no choice yet. */
+export async function gatherVerifyEvidence(
   candidates: readonly Candidate[],
   options: VerifyOptions = {},
-): Promise<VerifyReport> {
+): Promise<VerifyEvidence> {
   const sandbox = options.sandbox ?? defaultSandbox();
   const language = options.language ?? dominantLanguage(candidates.map((c) => c.text));
-  const empty = { candidates: [], tests: [], matrix: [], groups: [] };
+  const ranking = options.ranking ?? "tests";
+  const fn = options.functionName === undefined ? {} : { functionName: options.functionName };
   if (language === undefined) {
     return {
-      strategy: "verify",
-      chosen: undefined,
-      verified: false,
-      confidence: 0,
-      reason: "no candidate contains code",
-      ...empty,
+      candidates,
+      language,
+      ...fn,
+      ranking,
+      extracted: [],
+      syntax: [],
+      runs: [],
+      tests: [],
+      authorRefs: [],
+      matrix: [],
+      valid: candidates.map(() => false),
+      clusterKeys: candidates.map(() => ""),
     };
   }
-  const extracted = candidates.map((c) =>
-    extractCode(c.text, {
-      language,
-      ...(options.functionName === undefined ? {} : { functionName: options.functionName }),
-    }),
-  );
+  const extracted = candidates.map((c) => extractCode(c.text, { language, ...fn }));
 
   const present = extracted.flatMap((e, i) =>
     e === undefined ? [] : [{ i, code: e.code, language: e.language }],
@@ -219,16 +248,35 @@ export async function verify(
       : extracted.flatMap((e, i) =>
           (e?.tests ?? []).map((text) => ({ author: candidates[i]?.id ?? `c${i}`, text })),
         );
+  const generated = [...(options.generatedTests ?? []), ...harvested];
+  const candidateOf = (author: string): number => {
+    const byId = candidates.findIndex((c) => c.id === author);
+    return byId >= 0 ? byId : candidates.findIndex((c) => c.model === author);
+  };
   const tests = collectTests({
     language,
     ...(options.tests === undefined ? {} : { given: options.tests }),
-    generated: [...(options.generatedTests ?? []), ...harvested],
+    generated,
     max: options.maxGeneratedTests ?? 40,
     authorWeight: (author) => {
-      const byAuthor = candidates.find((c) => c.id === author) ?? candidates.find((c) => c.model === author);
+      const i = candidateOf(author);
+      const byAuthor = candidates[i];
       return byAuthor === undefined ? 1 : weightOf(byAuthor);
     },
   });
+  // Which authors' weights follow a candidate's: those without an explicit weight that name one.
+  const explicit = new Map<string, number>();
+  generated.forEach((g, k) => {
+    if (g.weight !== undefined) explicit.set(g.author ?? `generated-${k + 1}`, nonNegative(g.weight));
+  });
+  const authorRefs = tests.map((t) =>
+    t.authors.map((author) => {
+      const fixed = explicit.get(author);
+      if (fixed !== undefined) return { weight: fixed };
+      const i = candidateOf(author);
+      return i >= 0 ? { candidate: i } : { weight: 1 };
+    }),
+  );
 
   // Every candidate that parses runs, even with no tests: failing to load is evidence too.
   const runs: (TestRun | undefined)[] = await Promise.all(
@@ -240,7 +288,7 @@ export async function verify(
               code: e.code,
               language: e.language,
               tests: tests.map((t) => t.code),
-              ...(options.functionName === undefined ? {} : { functionName: options.functionName }),
+              ...fn,
               ...(options.perTestTimeoutMs === undefined
                 ? {}
                 : { perTestTimeoutMs: options.perTestTimeoutMs }),
@@ -257,17 +305,85 @@ export async function verify(
   const valid = candidates.map(
     (_, i) => extracted[i] !== undefined && syntax[i]?.ok !== false && runs[i]?.loaded === true,
   );
-  const agreementTests: AgreementTest[] = tests.map((t) => ({
+  // The same code up to layout, comments and local names: the vote's notion of "equivalent".
+  const clusterKeys = extracted.map((e) =>
+    e === undefined
+      ? ""
+      : canonicalCode(e.code, e.language, {
+          keepNames: options.functionName === undefined ? [] : [options.functionName],
+        }),
+  );
+  return {
+    candidates,
+    language,
+    ...fn,
+    ranking,
+    extracted,
+    syntax,
+    runs,
+    tests,
+    authorRefs,
+    matrix,
+    valid,
+    clusterKeys,
+  };
+}
+
+export interface DecideOptions {
+  /**
+   * Weights by candidate id (e.g. learned reliabilities), replacing the candidates' own; the
+   * tests a candidate wrote weigh what it weighs.
+   */
+  weights?: ReadonlyMap<string, number>;
+}
+
+/** The choice over gathered evidence. Pure. */
+export function decideVerify(evidence: VerifyEvidence, options: DecideOptions = {}): VerifyReport {
+  const { candidates, language, extracted, syntax, runs, matrix, valid } = evidence;
+  if (language === undefined) {
+    return {
+      strategy: "verify",
+      chosen: undefined,
+      verified: false,
+      confidence: 0,
+      reason: "no candidate contains code",
+      candidates: [],
+      tests: [],
+      matrix: [],
+      groups: [],
+    };
+  }
+  const weightOfIndex = (i: number): number => {
+    const c = candidates[i];
+    if (c === undefined) return 0;
+    const override = options.weights?.get(c.id);
+    return override === undefined ? weightOf(c) : nonNegative(override);
+  };
+  const weighted: Candidate[] = candidates.map((c, i) => ({ ...c, weight: weightOfIndex(i) }));
+  const tests: CollectedTest[] = evidence.tests.map((t, k) => {
+    if (t.trusted) return t;
+    const refs = evidence.authorRefs[k] ?? [];
+    const weight = refs.reduce((s, r) => s + ("candidate" in r ? weightOfIndex(r.candidate) : r.weight), 0);
+    return { ...t, weight };
+  });
+  const selectionTests: SelectionTest[] = tests.map((t) => ({
     id: t.id,
     trusted: t.trusted,
     weight: t.weight,
+    authors: t.authors,
   }));
-  const { groups } = scoreAgreement({
-    candidates: candidates.map((c, i) => ({ id: c.id, weight: weightOf(c), valid: valid[i] === true })),
-    tests: agreementTests,
+  const selection = selectCandidate({
+    candidates: candidates.map((c, i) => ({
+      id: c.id,
+      weight: weightOfIndex(i),
+      valid: valid[i] === true,
+      cluster: evidence.clusterKeys[i] ?? "",
+    })),
+    tests: selectionTests,
     passed: matrix.map((row) => row.map((o) => o === "passed")),
-    ranking: options.ranking ?? "tests",
+    ranking: evidence.ranking,
   });
+  const { groups } = selection;
 
   const groupOf = new Map<string, number>();
   groups.forEach((g, k) => {
@@ -315,14 +431,12 @@ export async function verify(
       reason: `none of the ${candidates.length} candidates has ${language} code that parses and loads${exclusions}`,
     };
   }
-  const validCandidates = candidates.filter((_, i) => valid[i] === true);
+  const validCandidates = weighted.filter((_, i) => valid[i] === true);
   const totalMass = validCandidates.reduce((s, c) => s + weightOf(c), 0);
+  const fn = evidence.functionName === undefined ? {} : { functionName: evidence.functionName };
   if (top.trustedPassed + top.generatedPassed === 0) {
     // No test evidence: fall back to a vote among the candidates that parse and load.
-    const voted = vote(validCandidates, {
-      language,
-      ...(options.functionName === undefined ? {} : { functionName: options.functionName }),
-    });
+    const voted = vote(validCandidates, { language, ...fn });
     const why = tests.length === 0 ? "no tests were given or found" : "no candidate passed any test";
     return {
       ...base,
@@ -333,14 +447,7 @@ export async function verify(
     };
   }
 
-  // The members behave the same on every test; among them, the vote's choice (the largest
-  // cluster of equivalent code, then the most typical member).
-  const members = top.members.map((id) => candidates.find((c) => c.id === id) as Candidate);
-  const voted = vote(members, {
-    language,
-    ...(options.functionName === undefined ? {} : { functionName: options.functionName }),
-  });
-  const index = candidates.findIndex((c) => c.id === voted.chosen?.candidateId);
+  const index = candidates.findIndex((c) => c.id === selection.chosen);
   const candidate = candidates[index] as Candidate;
   const code = extracted[index] as ExtractedCode;
   const chosen: Chosen = {
@@ -357,9 +464,44 @@ export async function verify(
     verified: true,
     confidence: agreementConfidence(top, totalMass),
     reason:
-      explainVerify(candidate, top, groups[1], validCandidates.length, options.ranking ?? "tests") +
+      explainVerify(candidate, top, groups[1], validCandidates.length, evidence.ranking) +
+      explainClusters(selection) +
       exclusions,
   };
+}
+
+export async function verify(
+  candidates: readonly Candidate[],
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  return decideVerify(await gatherVerifyEvidence(candidates, options));
+}
+
+/**
+ * What one synthesis says about each model, for the reliability book: only when the choice
+ * rests on passed tests; the chosen group's members were verified, every other candidate
+ * (another behaviour, or code that did not parse or load) was not. Undefined when the
+ * evidence says nothing (no tests passed, no code).
+ */
+export function reliabilityOutcomes(report: VerifyReport): ReliabilityOutcome[] | undefined {
+  const top = report.groups[0];
+  if (!report.verified || top === undefined) return undefined;
+  const members = new Set(top.members);
+  return report.candidates.map((c) => ({ model: c.model, verified: members.has(c.id) }));
+}
+
+function explainClusters(selection: Selection): string {
+  const [best, next] = selection.clusters;
+  if (best === undefined || next === undefined) return "";
+  const how: Record<SelectionTieBreak, string> = {
+    "one cluster": "",
+    "cluster weight": `the most weight (${fmt(best.weight)} against ${fmt(next.weight)})`,
+    "author consistency": `the authors whose own tests agree best with it (${fmt(best.consistency)} against ${fmt(next.consistency)})`,
+    "cluster size": "the most members",
+    "candidate order": "the earliest candidate",
+  };
+  const count = selection.clusters.length;
+  return `; the group holds ${count} different programs: took the one with ${how[selection.decidedBy ?? "candidate order"]}`;
 }
 
 function explainVerify(
