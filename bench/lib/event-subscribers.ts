@@ -1,45 +1,48 @@
 /**
  * Opens N clients on a gateway's event stream and reads everything they are sent, in a process
- * of its own (so their reading does not slow the benchmark's load generator). Prints
- * "subscribed http://…" once all are connected; on SIGTERM prints the events each received.
+ * of its own, so their reading does not slow the benchmark's load generator. They stand in for
+ * dashboards on other machines, so they read with node:http, the cheapest client there is: what
+ * is measured is the gateway's cost, not theirs. Prints "subscribed http://…" once all are
+ * connected; on SIGTERM prints the events each received.
  *
- *   node dist/bench/lib/event-subscribers.js <gateway-url> <count>
+ *   node dist/bench/lib/event-subscribers.js <gateway-url> <count> [query]
  */
-const [gatewayUrl, countText] = process.argv.slice(2);
+import { get } from "node:http";
+
+const [gatewayUrl, countText, query = ""] = process.argv.slice(2);
 const count = Number(countText);
 if (gatewayUrl === undefined || !Number.isInteger(count) || count < 1) {
-  process.stderr.write("usage: event-subscribers.js <gateway-url> <count>\n");
+  process.stderr.write("usage: event-subscribers.js <gateway-url> <count> [query]\n");
   process.exit(2);
 }
 
-const abort = new AbortController();
 const received = new Array<number>(count).fill(0);
+const EVENT_END = Buffer.from("\n\n");
 
-async function subscribe(index: number): Promise<void> {
-  const response = await fetch(`${gatewayUrl}/v1/hydra/events`, { signal: abort.signal });
-  if (response.status !== 200 || response.body === null)
-    throw new Error(`event stream answered ${response.status}`);
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        // Each event ends with a blank line; count them as a real client would parse them.
-        received[index] =
-          (received[index] ?? 0) + (decoder.decode(value, { stream: true }).split("\n\n").length - 1);
+function subscribe(index: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    get(`${gatewayUrl}/v1/hydra/events${query === "" ? "" : `?${query}`}`, (response) => {
+      if (response.statusCode !== 200) {
+        reject(new Error(`event stream answered ${response.statusCode}`));
+        return;
       }
-    } catch {
-      // Aborted at the end of the run.
-    }
-  })();
+      // Each event ends with a blank line: count them as a client parsing them would find them.
+      response.on("data", (chunk: Buffer) => {
+        let at = chunk.indexOf(EVENT_END);
+        while (at !== -1) {
+          received[index] = (received[index] ?? 0) + 1;
+          at = chunk.indexOf(EVENT_END, at + 2);
+        }
+      });
+      response.once("error", () => {});
+      resolve();
+    }).once("error", reject);
+  });
 }
 
 await Promise.all(Array.from({ length: count }, (_, index) => subscribe(index)));
 process.stdout.write(`subscribed ${gatewayUrl}\n`);
 process.once("SIGTERM", () => {
-  abort.abort();
   process.stdout.write(`${JSON.stringify({ received })}\n`);
   process.exit(0);
 });

@@ -32,7 +32,9 @@ export function subtaskMessages(
   parts.push(single ? subtask.description : `Task: ${subtask.description}`);
   const system =
     subtask.type === "code"
-      ? "You are an expert programmer. Answer with the complete code in one fenced code block."
+      ? // The tests the models write are half of verify's evidence (each candidate runs every model's tests).
+        "You are an expert programmer. Answer with the complete code in one fenced code block, then " +
+        "a few unit tests of it as plain assert statements in a second fenced code block."
       : subtask.type === "test"
         ? "You write precise unit tests as assert statements."
         : "You are a careful expert. Answer directly and completely.";

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EventBus } from "../../src/gateway/events/bus.js";
 import { startSimNode } from "../../src/sim/index.js";
 import { fastNode, startTestCluster, type TestCluster } from "../helpers/cluster.js";
-import { readEvents } from "../helpers/sse.js";
+import { readEvents, readUntil } from "../helpers/sse.js";
 
 const MODEL = "llama3.2:1b";
 const loaded = [{ name: MODEL, size_mb: 1000, loaded: true }];
@@ -133,5 +133,46 @@ describe("EventBus", () => {
     const replayed: number[] = [];
     bus.subscribe((event) => replayed.push(event.seq), { afterSeq: 3 });
     expect(replayed).toEqual([4, 5]);
+  });
+});
+
+describe("event stream sampling (?rate=)", () => {
+  let cluster: TestCluster | undefined;
+  afterEach(async () => {
+    await cluster?.close();
+    cluster = undefined;
+  });
+
+  it("sends at most `rate` route decisions a second, but every state change", async () => {
+    cluster = await startTestCluster([fastNode("a", loaded), fastNode("b", loaded)]);
+    const stream = await fetch(`${cluster.url}/v1/hydra/events?types=route.decision,node.drained&rate=1`);
+    const started = performance.now();
+    for (let i = 0; i < 8; i++) {
+      const response = await fetch(`${cluster.url}/api/generate`, {
+        method: "POST",
+        body: JSON.stringify({ model: MODEL, prompt: "hi", stream: false }),
+      });
+      await response.arrayBuffer();
+    }
+    const elapsedS = (performance.now() - started) / 1000;
+    cluster.gateway.pool.setDrained("a", true);
+    cluster.gateway.pool.setDrained("a", false);
+    const events = await readUntil(
+      stream,
+      (event) => event.event === "node.drained" && event.data.drained === false,
+    );
+    const decisions = events.filter((event) => event.event === "route.decision").length;
+    expect(decisions).toBeGreaterThanOrEqual(1);
+    // One token to start with, then one a second.
+    expect(decisions).toBeLessThanOrEqual(1 + Math.ceil(elapsedS));
+    expect(decisions).toBeLessThan(8);
+    expect(events.filter((event) => event.event === "node.drained")).toHaveLength(2);
+  });
+
+  it("refuses a rate that is not a whole number of events per second", async () => {
+    cluster = await startTestCluster([fastNode("a", loaded)]);
+    const response = await fetch(`${cluster.url}/v1/hydra/events?rate=0.5`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: expect.stringContaining("rate must be") });
   });
 });

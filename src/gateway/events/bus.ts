@@ -17,6 +17,9 @@ export class EventBus {
   readonly #history: HydraEvent[] = [];
   readonly #historySize: number;
   readonly #subscriptions = new Set<Subscription>();
+  /** Subscriptions to every type, and per type the ones that chose it: `wants` without a loop. */
+  #allTypes = 0;
+  readonly #byType = new Map<HydraEventType, number>();
   readonly #now: () => number;
   #seq = 0;
 
@@ -25,16 +28,18 @@ export class EventBus {
     this.#now = options.now ?? Date.now;
   }
 
+  /** The sequence number of the latest event (0 before the first). */
+  get latestSeq(): number {
+    return this.#seq;
+  }
+
   get subscribers(): number {
     return this.#subscriptions.size;
   }
 
   /** Whether anyone would receive an event of this type (build it only then). */
   wants(type: HydraEventType): boolean {
-    for (const subscription of this.#subscriptions) {
-      if (subscription.types === undefined || subscription.types.has(type)) return true;
-    }
-    return false;
+    return this.#allTypes > 0 || (this.#byType.get(type) ?? 0) > 0;
   }
 
   publish<T extends HydraEventType>(type: T, data: HydraEventMap[T]): void {
@@ -62,7 +67,15 @@ export class EventBus {
       }
     }
     this.#subscriptions.add(subscription);
-    return () => this.#subscriptions.delete(subscription);
+    this.#count(subscription.types, 1);
+    return () => {
+      if (this.#subscriptions.delete(subscription)) this.#count(subscription.types, -1);
+    };
+  }
+
+  #count(types: ReadonlySet<HydraEventType> | undefined, change: 1 | -1): void {
+    if (types === undefined) this.#allTypes += change;
+    else for (const type of types) this.#byType.set(type, (this.#byType.get(type) ?? 0) + change);
   }
 
   /** The kept events, oldest first. */

@@ -95,3 +95,15 @@ export const EVENT_TYPES: readonly HydraEventType[] = [
   "queue",
   "orchestration",
 ];
+
+/**
+ * One event per request (or attempt): the high-volume types, which a subscriber may ask to have
+ * sampled (`?rate=N`). The others are state changes and always arrive.
+ */
+export const PER_REQUEST_EVENT_TYPES: ReadonlySet<HydraEventType> = new Set([
+  "request.started",
+  "route.decision",
+  "request.finished",
+  "request.retry",
+  "hedge",
+]);

@@ -2,12 +2,16 @@
  * `GET /v1/hydra/events`: the live event stream as Server-Sent Events. Any EventSource,
  * `curl -N`, or the dashboard can follow routing decisions, requests and node changes as
  * they happen. `?types=route.decision,node.health` narrows it; a reconnecting client's
- * `Last-Event-ID` (or `?after=`) replays what it missed from the recent history.
+ * `Last-Event-ID` (or `?after=`) replays what it missed from the recent history; `?rate=N`
+ * samples the per-request types to at most N a second each (what a dashboard needs of a busy
+ * gateway). Events are written in batches (events/batched-writer.ts).
  */
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { BadRequestError } from "../../errors.js";
+import { BatchedWriter } from "../events/batched-writer.js";
 import type { EventBus } from "../events/bus.js";
+import { EventSampler } from "../events/sampler.js";
 import { EVENT_TYPES, type HydraEvent, type HydraEventType } from "../events/types.js";
 
 /** A comment line now and then keeps proxies and load balancers from closing an idle stream. */
@@ -20,45 +24,64 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 export async function eventRoutes(app: FastifyInstance, bus: EventBus): Promise<void> {
   const open = new Set<ServerResponse>();
+  const writer = new BatchedWriter();
   // Streams never end by themselves: end them, or the server's close would wait for them forever.
   app.addHook("preClose", async () => {
+    writer.flushAll();
     for (const stream of open) stream.end();
   });
 
-  app.get<{ Querystring: { types?: string; after?: string } }>("/v1/hydra/events", (request, reply) => {
-    const types = parseTypes(request.query.types);
-    const lastId = request.headers["last-event-id"] ?? request.query.after;
-    const afterSeq = parseAfter(typeof lastId === "string" ? lastId : undefined);
-    reply.hijack();
-    const stream = reply.raw;
-    stream.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
-      // nginx would otherwise hold events back in its buffer.
-      "x-accel-buffering": "no",
-    });
-    stream.write(`retry: 1000\n: hydra events${types ? ` (${[...types].join(",")})` : ""}\n\n`);
-    open.add(stream);
-    const unsubscribe = bus.subscribe(
-      (event) => {
-        if (stream.writableLength > MAX_BUFFERED_BYTES) {
+  app.get<{ Querystring: { types?: string; after?: string; rate?: string } }>(
+    "/v1/hydra/events",
+    (request, reply) => {
+      const types = parseTypes(request.query.types);
+      const rate = parseRate(request.query.rate);
+      const lastId = request.headers["last-event-id"] ?? request.query.after;
+      const afterSeq = parseAfter(typeof lastId === "string" ? lastId : undefined);
+      reply.hijack();
+      const stream = reply.raw;
+      stream.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache, no-transform",
+        connection: "keep-alive",
+        // nginx would otherwise hold events back in its buffer.
+        "x-accel-buffering": "no",
+      });
+      stream.write(`retry: 1000\n: hydra events${types ? ` (${[...types].join(",")})` : ""}\n\n`);
+      open.add(stream);
+      const client = writer.client(stream, {
+        maxBufferedBytes: MAX_BUFFERED_BYTES,
+        onStalled: () => {
           request.log.warn("event-stream subscriber is not reading; disconnecting it");
           stream.destroy();
-          return;
-        }
-        stream.write(formatEvent(event));
-      },
-      { ...(types ? { types } : {}), ...(afterSeq === undefined ? {} : { afterSeq }) },
-    );
-    const keepalive = setInterval(() => stream.write(": keep-alive\n\n"), KEEPALIVE_MS);
-    keepalive.unref();
-    stream.once("close", () => {
-      clearInterval(keepalive);
-      unsubscribe();
-      open.delete(stream);
-    });
-  });
+        },
+      });
+      // Replayed events (up to the latest one now) all go: a reconnecting client misses nothing.
+      const replayedUpTo = bus.latestSeq;
+      const sampler = rate === undefined ? undefined : new EventSampler(rate);
+      const deliver =
+        sampler === undefined
+          ? (event: HydraEvent) => client.push(formatEvent(event))
+          : (event: HydraEvent) => {
+              if (event.seq > replayedUpTo && !sampler.admit(event)) return;
+              const leftOut = sampler.takeLeftOut();
+              if (leftOut > 0) client.push(`: sampled: ${leftOut} per-request event(s) left out\n\n`);
+              client.push(formatEvent(event));
+            };
+      const unsubscribe = bus.subscribe(deliver, {
+        ...(types ? { types } : {}),
+        ...(afterSeq === undefined ? {} : { afterSeq }),
+      });
+      const keepalive = setInterval(() => stream.write(": keep-alive\n\n"), KEEPALIVE_MS);
+      keepalive.unref();
+      stream.once("close", () => {
+        clearInterval(keepalive);
+        unsubscribe();
+        client.drop();
+        open.delete(stream);
+      });
+    },
+  );
 
   // The recent events as plain JSON, for scripts that poll instead of streaming.
   app.get<{ Querystring: { types?: string } }>("/v1/hydra/events/recent", async (request) => {
@@ -91,6 +114,20 @@ function parseTypes(value: string | undefined): ReadonlySet<HydraEventType> | un
     );
   }
   return new Set(requested as HydraEventType[]);
+}
+
+/** At most this many per-request events per second of each type (`?rate=`). */
+const MAX_RATE = 10_000;
+
+function parseRate(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const rate = Number(value);
+  if (!Number.isInteger(rate) || rate < 1 || rate > MAX_RATE) {
+    throw new BadRequestError(
+      `rate must be a whole number of events per second from 1 to ${MAX_RATE} (per-request types are sampled to it), got "${value}"`,
+    );
+  }
+  return rate;
 }
 
 function parseAfter(value: string | undefined): number | undefined {

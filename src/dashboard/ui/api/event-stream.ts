@@ -4,6 +4,8 @@
  * back-off and Last-Event-ID, so no event is missed across a gateway restart or a network blip.
  * The first connection asks for the kept history (after=0) so lists start filled.
  */
+
+import { DASHBOARD_EVENT_QUERY } from "../../event-query.js";
 import { apiKey } from "../state/credentials.js";
 import { Store } from "../state/store.js";
 import { reconnectDelayMs } from "./backoff.js";
@@ -74,10 +76,13 @@ async function readOnce(onOpen: () => void): Promise<"ended" | "unauthorized"> {
   if (streamState.get() !== "reconnecting") streamState.set("connecting");
   const parser = new SseParser();
   try {
-    const response = await fetch(`/v1/hydra/events?after=${encodeURIComponent(lastEventId)}`, {
-      headers: { ...authHeaders(), accept: "text/event-stream", "last-event-id": lastEventId },
-      cache: "no-store",
-    });
+    const response = await fetch(
+      `/v1/hydra/events?${DASHBOARD_EVENT_QUERY}&after=${encodeURIComponent(lastEventId)}`,
+      {
+        headers: { ...authHeaders(), accept: "text/event-stream", "last-event-id": lastEventId },
+        cache: "no-store",
+      },
+    );
     if (response.status === 401) return "unauthorized";
     if (!response.ok || response.body === null) return "ended";
     streamState.set("open");
