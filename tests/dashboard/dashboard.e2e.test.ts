@@ -192,7 +192,12 @@ describe.skipIf(!chromium.available)("dashboard in Chromium", () => {
   it("opens an orchestration as a DAG with each step's state", async () => {
     const response = await fetch(`${url}/v1/hydra/generate`, {
       method: "POST",
-      body: JSON.stringify({ prompt: "Write a Python function that reverses a string, then explain it." }),
+      // Three sentences, the later ones building on the earlier: the plan is a chain of three steps.
+      body: JSON.stringify({
+        prompt:
+          "Describe how a load balancer spreads requests. Then explain why a slow node hurts tail latency. " +
+          "Finally write documentation that summarises both answers.",
+      }),
     });
     expect(response.status).toBe(200);
     const { runId } = (await response.json()) as { runId: string };
@@ -202,6 +207,7 @@ describe.skipIf(!chromium.available)("dashboard in Chromium", () => {
     await page.click(row);
     await page.waitForSelector(testid("run-dag"));
     await page.waitForSelector(testid("dag-step", '[data-state="succeeded"]'));
+    expect(await page.locator(testid("dag-step")).count()).toBe(3);
     await page.locator(testid("dag-step")).first().click();
     await page.waitForSelector(testid("step-detail"));
     await screenshot("orchestration");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assignLayers, DEFAULT_DAG_SIZES, layoutDag } from "./dag-layout.js";
+import { ARC_BAND, assignLayers, DEFAULT_DAG_SIZES, layoutDag } from "./dag-layout.js";
 
 describe("assignLayers", () => {
   it("puts each step one layer after its deepest dependency", () => {
@@ -49,6 +49,34 @@ describe("layoutDag", () => {
       "s3>s4",
     ]);
     expect(layout.edges[0]?.path.startsWith(`M${boxWidth} `)).toBe(true);
+  });
+
+  it("arcs an edge that skips a layer over the boxes between, in a band kept free above them", () => {
+    const layout = layoutDag([
+      { id: "s1", dependsOn: [] },
+      { id: "s2", dependsOn: ["s1"] },
+      { id: "s3", dependsOn: ["s1", "s2"] },
+    ]);
+    const { boxWidth, boxHeight } = DEFAULT_DAG_SIZES;
+    expect(layout.height).toBe(boxHeight + ARC_BAND);
+    expect(layout.boxes.every((box) => box.y === ARC_BAND)).toBe(true);
+    const long = layout.edges.find((edge) => edge.from === "s1" && edge.to === "s3")!;
+    // From the top middle of s1 to the top middle of s3, the control points above the band.
+    const numbers = long.path.match(/-?\d+(\.\d+)?/g)!.map(Number);
+    expect(numbers.slice(0, 2)).toEqual([boxWidth / 2, ARC_BAND]);
+    expect(numbers.slice(-2)).toEqual([
+      layout.boxes.find((box) => box.id === "s3")!.x + boxWidth / 2,
+      ARC_BAND,
+    ]);
+    // The cubic's peak, 3/4 of the way from the ends to its control points, is the band's top.
+    expect(ARC_BAND + 0.75 * (numbers[3]! - ARC_BAND)).toBeCloseTo(0);
+    // A chain without skips keeps no band.
+    expect(
+      layoutDag([
+        { id: "a", dependsOn: [] },
+        { id: "b", dependsOn: ["a"] },
+      ]).height,
+    ).toBe(boxHeight);
   });
 
   it("orders a layer by the rows of the dependencies, keeping the given order on ties", () => {

@@ -3,7 +3,8 @@
  * than the deepest of its dependencies; within a layer steps are ordered by the mean position of
  * their dependencies (fewer crossing edges), ties kept in the given order. Pure, so it is tested
  * alone. Dependencies on unknown steps are ignored; steps caught in a cycle (which the engine
- * refuses, but a picture must never hang on) go to one extra layer, marked `cyclic`.
+ * refuses, but a picture must never hang on) go to one extra layer, marked `cyclic`. An edge that
+ * skips layers arcs over the boxes between (a band is kept free above them), never through them.
  */
 
 export interface DagStepInput {
@@ -45,6 +46,9 @@ export interface DagSizes {
 }
 
 export const DEFAULT_DAG_SIZES: DagSizes = { boxWidth: 200, boxHeight: 76, gapX: 56, gapY: 20 };
+
+/** Height of the band above the boxes that edges skipping layers arc through. */
+export const ARC_BAND = 28;
 
 /** Each step's layer; steps that cannot be placed (in or behind a cycle) get `undefined`. */
 export function assignLayers(steps: readonly DagStepInput[]): Map<string, number | undefined> {
@@ -99,10 +103,15 @@ export function layoutDag(steps: readonly DagStepInput[], sizes: DagSizes = DEFA
 
   const tallest = Math.max(0, ...compact.map((layer) => layer.length));
   const columnHeight = (n: number) => n * sizes.boxHeight + Math.max(0, n - 1) * sizes.gapY;
-  const height = columnHeight(tallest);
+  const layerIndex = new Map(compact.flatMap((layer, l) => layer.map((id) => [id, l] as const)));
+  const skipsLayers = ids.some((id) =>
+    (byId.get(id)?.dependsOn ?? []).some((dep) => (layerIndex.get(id) ?? 0) - (layerIndex.get(dep) ?? 0) > 1),
+  );
+  const band = skipsLayers ? ARC_BAND : 0;
+  const height = columnHeight(tallest) + band;
   const boxes: DagBox[] = [];
   compact.forEach((layer, l) => {
-    const offset = (height - columnHeight(layer.length)) / 2;
+    const offset = band + (height - band - columnHeight(layer.length)) / 2;
     layer.forEach((id, r) => {
       boxes.push({
         id,
@@ -128,8 +137,18 @@ export function layoutDag(steps: readonly DagStepInput[], sizes: DagSizes = DEFA
   return { boxes, edges, layers: compact, width, height };
 }
 
-/** A smooth curve from the middle of one box's right side to the middle of the next one's left side. */
+/**
+ * A smooth curve from the middle of one box's right side to the middle of the next one's left
+ * side; an edge that skips layers goes from top to top, arcing through the band above the boxes.
+ */
 function edgePath(from: DagBox, to: DagBox, sizes: DagSizes): string {
+  if (to.layer - from.layer > 1) {
+    const x1 = from.x + sizes.boxWidth / 2;
+    const x2 = to.x + sizes.boxWidth / 2;
+    // Control points this high put the curve's peak at the top of the band.
+    const control = Math.min(from.y, to.y) - (Math.min(from.y, to.y) * 4) / 3;
+    return `M${x1} ${from.y} C${x1} ${control} ${x2} ${control} ${x2} ${to.y}`;
+  }
   const x1 = from.x + sizes.boxWidth;
   const y1 = from.y + sizes.boxHeight / 2;
   const x2 = to.x;
