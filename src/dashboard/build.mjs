@@ -1,7 +1,7 @@
 /**
  * Bundles the dashboard (src/dashboard/ui) into dist/dashboard/public: index.html,
  * assets/app-[hash].js and assets/app-[hash].css, minified, each with precompressed .gz and .br
- * copies that @fastify/static serves. Deterministic: the same sources give the same bytes.
+ * copies that the dashboard plugin serves. Deterministic: the same sources give the same bytes.
  * Fails when the shipped assets exceed the size budget. Type checking is done before, by
  * `tsc -p src/dashboard/ui/tsconfig.json` (see the "build" script).
  */

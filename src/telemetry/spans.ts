@@ -1,6 +1,9 @@
 /** How a span tells its outcome (status ERROR with the message, and `error.type`), and running work inside one. */
 import { type Span, SpanStatusCode } from "@opentelemetry/api";
-import { ATTR_ERROR_TYPE } from "@opentelemetry/semantic-conventions";
+
+/** The semantic conventions' `error.type` (written out: their package is large to load for one name). */
+const ATTR_ERROR_TYPE = "error.type";
+
 import { runInScope, type TracedScope, within } from "./scope.js";
 import type { SpanStart } from "./tracing.js";
 

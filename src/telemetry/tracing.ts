@@ -4,6 +4,7 @@
  * Parent and child are linked through explicit contexts carried in the call scope
  * (scope.ts), not through OpenTelemetry's global context manager.
  */
+import { createRequire } from "node:module";
 import {
   type Attributes,
   type Context,
@@ -12,17 +13,7 @@ import {
   type SpanKind,
   type TimeInput,
 } from "@opentelemetry/api";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type SpanExporter,
-  TraceIdRatioBasedSampler,
-} from "@opentelemetry/sdk-trace-base";
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { HYDRA_VERSION } from "../version.js";
 import type { TelemetryConfig } from "./config.js";
 import { tracerClosed, tracerOpened } from "./scope.js";
@@ -33,13 +24,34 @@ export interface SpanStart {
   startTime?: TimeInput;
 }
 
+/**
+ * The SDK and the exporter are loaded only when tracing is on: a gateway without
+ * `telemetry.otlp.url` does not pay their memory (about 10 MB). The API package, which every
+ * span helper uses, has a single (CommonJS) build, so both ways of loading share it.
+ */
+const load = createRequire(import.meta.url);
+const sdk = () => load("@opentelemetry/sdk-trace-base") as typeof import("@opentelemetry/sdk-trace-base");
+
 export class Tracing {
-  readonly #provider: BasicTracerProvider;
+  readonly #provider: import("@opentelemetry/sdk-trace-base").BasicTracerProvider;
   readonly #tracer;
   #closed: Promise<void> | undefined;
 
   constructor(config: TelemetryConfig, exporter: SpanExporter) {
     const ratio = config.sampleRatio;
+    const {
+      AlwaysOnSampler,
+      BasicTracerProvider,
+      BatchSpanProcessor,
+      ParentBasedSampler,
+      TraceIdRatioBasedSampler,
+    } = sdk();
+    const { resourceFromAttributes } = load(
+      "@opentelemetry/resources",
+    ) as typeof import("@opentelemetry/resources");
+    const { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } = load(
+      "@opentelemetry/semantic-conventions",
+    ) as typeof import("@opentelemetry/semantic-conventions");
     this.#provider = new BasicTracerProvider({
       resource: resourceFromAttributes({
         [ATTR_SERVICE_NAME]: config.serviceName,
@@ -77,5 +89,8 @@ export function createTracing(config: TelemetryConfig): Tracing | undefined {
   const { url, headers, timeoutMs } = config.otlp;
   if (url === undefined) return undefined;
   // JSON over HTTP (this exporter's encoding): every collector and Jaeger accept it on :4318.
+  const { OTLPTraceExporter } = load(
+    "@opentelemetry/exporter-trace-otlp-http",
+  ) as typeof import("@opentelemetry/exporter-trace-otlp-http");
   return new Tracing(config, new OTLPTraceExporter({ url, headers, timeoutMillis: timeoutMs }));
 }
