@@ -16,6 +16,7 @@ import { hydraConfigSchema } from "../../src/config/schema.js";
 import { createGateway, type Gateway } from "../../src/gateway/server.js";
 import type { SimNodeInput } from "../../src/sim/config.js";
 import { launchChromium, requireChromium } from "../helpers/browser.js";
+import { fastNode, startTestCluster, type TestCluster } from "../helpers/cluster.js";
 import { type SimProcess, startSimProcess } from "../helpers/sim-process.js";
 
 const SCREENSHOTS = fileURLToPath(new URL("../artifacts/screenshots/", import.meta.url));
@@ -189,6 +190,18 @@ describe.skipIf(!chromium.available)("dashboard in Chromium", () => {
     await screenshot("playground");
   });
 
+  it("streams the orchestrator's progress as thinking, then its answer, when the model is hydra", async () => {
+    await openTab("playground");
+    await page.selectOption(testid("playground-model"), "hydra");
+    await page.fill(testid("playground-input"), "Describe what a gateway does. Then explain failover.");
+    await page.click(testid("playground-send"));
+    await page.waitForSelector(`${testid("playground-output")}[data-state="done"]`, { timeout: 20_000 });
+    expect((await page.locator(testid("playground-thinking")).textContent())?.length).toBeGreaterThan(20);
+    expect((await page.locator(testid("playground-output")).textContent())?.trim().length).toBeGreaterThan(
+      20,
+    );
+  });
+
   it("opens an orchestration as a DAG with each step's state", async () => {
     const response = await fetch(`${url}/v1/hydra/generate`, {
       method: "POST",
@@ -274,5 +287,39 @@ describe.skipIf(!chromium.available)("dashboard in Chromium", () => {
     expect(overflow).toBeLessThanOrEqual(1);
     await screenshot("phone");
     await page.setViewportSize({ width: 1440, height: 900 });
+  });
+});
+
+describe.skipIf(!chromium.available)("dashboard on a gateway with API keys", () => {
+  const API_KEY = "e2e-api-key-0123456789";
+  let cluster: TestCluster;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    cluster = await startTestCluster([fastNode("solo", [{ name: CHAT, size_mb: 1926, loaded: true }])], {
+      auth: { keys: [API_KEY] },
+    });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await cluster?.close();
+  });
+
+  it("asks for the key, then shows the cluster with it", async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${cluster.url}/dashboard`);
+    await page.waitForSelector(testid("api-key-dialog"));
+    expect(await page.locator(testid("node-card")).count()).toBe(0);
+    await page.fill(testid("api-key-input"), API_KEY);
+    await page.click(testid("api-key-save"));
+    await page.waitForSelector(testid("node-card", '[data-node="solo"][data-health="up"]'));
+    await page.waitForSelector(testid("stream-status", '[data-state="open"]'));
+    // The key is kept: a reload needs no prompt.
+    await page.reload();
+    await page.waitForSelector(testid("node-card", '[data-node="solo"]'));
+    expect(await page.locator(testid("api-key-dialog")).count()).toBe(0);
   });
 });
