@@ -9,8 +9,11 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pino from "pino";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Agent } from "../../src/agent/agent.js";
+import { sampleStatus } from "../../src/agent/test-support.js";
 import { type BackgroundTraffic, startBackgroundTraffic } from "../../src/cli/commands/demo-traffic.js";
 import { hydraConfigSchema } from "../../src/config/schema.js";
 import { createGateway, type Gateway } from "../../src/gateway/server.js";
@@ -24,6 +27,7 @@ const CHAT = "llama3.2:3b";
 const CODER = "qwen2.5-coder:7b";
 const EMBED = "nomic-embed-text";
 const ADMIN_KEY = "e2e-admin-key-0123";
+const AGENT_SECRET = "e2e-cluster-secret-0123456789";
 const chromium = requireChromium();
 
 function simNode(name: string, models: SimNodeInput["models"], decodeTps: number): SimNodeInput {
@@ -58,6 +62,7 @@ describe.skipIf(!chromium.available)("dashboard in Chromium", () => {
   let browser: Browser;
   let page: Page;
   let traffic: BackgroundTraffic;
+  let agent: Agent | undefined;
 
   async function openTab(tab: string): Promise<void> {
     await page.click(testid("tab", `[data-tab="${tab}"]`));
@@ -91,7 +96,7 @@ describe.skipIf(!chromium.available)("dashboard in Chromium", () => {
       log: { level: "silent" },
       auth: { adminKeys: [ADMIN_KEY] },
       responseCache: { enabled: false },
-      health: { intervalMs: 1_000 },
+      agents: { secret: AGENT_SECRET, heartbeatIntervalMs: 200 },
       orchestrator: {
         lightModel: CHAT,
         heavyModel: CODER,
@@ -102,6 +107,22 @@ describe.skipIf(!chromium.available)("dashboard in Chromium", () => {
     });
     gateway = createGateway(config);
     url = await gateway.start();
+    // gpu-a's machine runs an agent. This machine has no GPU, so its GPU reading is a sample one;
+    // CPU and memory are this machine's own.
+    const gpuA = sims.find((sim) => sim.name === "gpu-a") as SimProcess;
+    agent = new Agent(
+      {
+        gatewayUrl: url,
+        secret: AGENT_SECRET,
+        ollamaUrl: gpuA.url,
+        host: "127.0.0.1",
+        port: 0,
+        name: "gpu-a",
+        intervalMs: 200,
+      },
+      { logger: pino({ level: "silent" }), collectors: { gpus: async () => sampleStatus().gpus } },
+    );
+    await agent.start();
     traffic = startBackgroundTraffic(url, 6, [CHAT, CODER]);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -112,6 +133,7 @@ describe.skipIf(!chromium.available)("dashboard in Chromium", () => {
 
   afterAll(async () => {
     await traffic?.stop();
+    await agent?.stop();
     await browser?.close();
     await gateway?.close();
     await Promise.all(sims.map((sim) => sim.stop()));
@@ -126,6 +148,19 @@ describe.skipIf(!chromium.available)("dashboard in Chromium", () => {
     const gpuB = await page.locator(testid("node-card", '[data-node="gpu-b"]')).textContent();
     expect(gpuB).toContain(CODER);
     await screenshot("cluster");
+  });
+
+  it("shows what a node's agent reports: CPU, memory, GPU and VRAM", async () => {
+    const card = testid("node-card", '[data-node="gpu-a"]');
+    await page.waitForSelector(`${card} ${testid("node-vram")}`);
+    const text = (await page.locator(card).textContent()) ?? "";
+    expect(text).toContain("CPU");
+    expect(text).toContain("Memory");
+    expect(text).toContain("GPU 0");
+    // No agent on the other nodes: no agent section there.
+    expect(await page.locator(testid("node-card", '[data-node="gpu-b"]')).textContent()).not.toContain(
+      "Agent ·",
+    );
   });
 
   it("draws the traffic charts from real requests and keeps them updating", async () => {
