@@ -3,7 +3,7 @@
  * sampled (a list of the latest 200 route decisions needs no more than a few dozen a second).
  * Shared with bench:dashboard, which measures fifty dashboards' cost with exactly this query.
  */
-export const DASHBOARD_EVENT_TYPES = [
+const DASHBOARD_EVENT_TYPES = [
   "route.decision",
   "node.health",
   "node.added",
@@ -16,6 +16,6 @@ export const DASHBOARD_EVENT_TYPES = [
 ] as const;
 
 /** Route decisions per second the dashboard receives at most. */
-export const DASHBOARD_EVENT_RATE = 20;
+const DASHBOARD_EVENT_RATE = 20;
 
 export const DASHBOARD_EVENT_QUERY = `types=${DASHBOARD_EVENT_TYPES.join(",")}&rate=${DASHBOARD_EVENT_RATE}`;

@@ -41,7 +41,7 @@ interface Asset {
  * Where the build put the files: the compiled plugin runs from dist/src/dashboard/plugin.js, next
  * to dist/dashboard/public; run from source (tests), src/dashboard/plugin.ts finds dist/ beside src/.
  */
-export function defaultDashboardRoot(): string {
+function defaultDashboardRoot(): string {
   const candidates = [
     fileURLToPath(new URL("../../dashboard/public/", import.meta.url)),
     fileURLToPath(new URL("../../dist/dashboard/public/", import.meta.url)),
@@ -50,7 +50,7 @@ export function defaultDashboardRoot(): string {
 }
 
 /** Every file under `root` by its URL path ("index.html", "assets/app-X.js"), with its compressed copies. */
-export function readAssets(root: string): Map<string, Asset> {
+function readAssets(root: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   const walk = (dir: string, prefix: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
