@@ -19,10 +19,10 @@ import { TieredMemory } from "../src/memory/tiered-memory.js";
 import { InProcessTier } from "../src/memory/tiers/in-process.js";
 import { seededRandom } from "../src/random/seeded-random.js";
 import { runVectorBench } from "./lib/memory-vectors.js";
+import { dropSchema, POSTGRES_URL } from "./lib/postgres.js";
 
 const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url));
 const REDIS_URL = "redis://127.0.0.1:6379";
-const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 /** get p99 targets from the issue, in microseconds; Redis has none (it is a network hop like L3). */
 const TARGETS_US: Readonly<Record<string, number>> = {
   "l1-memory": 50,
@@ -239,17 +239,6 @@ async function deleteRedisPrefix(prefix: string): Promise<void> {
     } while (cursor !== "0");
   } finally {
     client.disconnect();
-  }
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const { default: pg } = await import("pg");
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
   }
 }
 

@@ -27,11 +27,11 @@ import { WorkflowEngine } from "../src/workflow/engine.js";
 import { MemoryRunStore } from "../src/workflow/run-log/memory.js";
 import type { RunStore } from "../src/workflow/run-log.js";
 import type { StepDefinition, WorkflowDefinition } from "../src/workflow/types.js";
+import { dropSchema, POSTGRES_URL } from "./lib/postgres.js";
 import { argument, log, machineWithLoad, median, round } from "./lib/stats.js";
 import { chain, layered, measureOverhead, type OverheadResult } from "./lib/workflow-overhead.js";
 
 const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url));
-const POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 const TARGET_OVERHEAD_MS = 1;
 const TARGET_EFFICIENCY = 0.85;
 
@@ -86,17 +86,6 @@ function storeSetups(dir: string, withPostgres: boolean): StoreSetup[] {
       },
     },
   ];
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const { default: pg } = await import("pg");
-  const client = new pg.Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }
 
 // ------------------------------------------------------------------ parallel efficiency

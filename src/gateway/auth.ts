@@ -20,7 +20,7 @@ export function installAuth(
   selfAuthenticated: readonly string[] = [],
 ): void {
   if (keys.length === 0) return;
-  const accepted = keys.map((key) => Buffer.from(key));
+  const accepts = keyMatcher(keys);
   const exempt = new Set([...PUBLIC_PATHS, ...selfAuthenticated]);
   app.addHook("onRequest", async (request) => {
     const path = request.url.split("?", 1)[0] ?? "";
@@ -28,15 +28,24 @@ export function installAuth(
     const header = request.headers.authorization;
     const adminKey = request.headers[ADMIN_KEY_HEADER];
     const presented = header?.startsWith("Bearer ")
-      ? Buffer.from(header.slice(7).trim())
+      ? header.slice(7).trim()
       : typeof adminKey === "string"
-        ? Buffer.from(adminKey.trim())
+        ? adminKey.trim()
         : undefined;
     if (presented === undefined) throw new UnauthorizedError();
-    if (!accepted.some((key) => key.length === presented.length && timingSafeEqual(key, presented))) {
+    if (!accepts(presented)) {
       throw new UnauthorizedError("invalid API key: use one of the keys in auth.keys");
     }
   });
+}
+
+/** Whether a presented key is one of `keys`, compared in constant time. */
+export function keyMatcher(keys: readonly string[]): (presented: string) => boolean {
+  const accepted = keys.map((key) => Buffer.from(key));
+  return (presented) => {
+    const candidate = Buffer.from(presented);
+    return accepted.some((key) => key.length === candidate.length && timingSafeEqual(key, candidate));
+  };
 }
 
 /** Loopback addresses are private to this machine; anything else is reachable by others. */

@@ -4,14 +4,12 @@
  * (`auth.adminKeys`), sent as `x-hydra-admin-key` or as the bearer key; with no admin key
  * configured the actions are off (403), so a gateway is never administrable by accident.
  */
-
-import { timingSafeEqual } from "node:crypto";
 import { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { HydraError, NodeNotFoundError, UnauthorizedError } from "../../errors.js";
 import { routingStrategySchema } from "../../pool/router/strategies.js";
-import { ADMIN_KEY_HEADER } from "../auth.js";
+import { ADMIN_KEY_HEADER, keyMatcher } from "../auth.js";
 import { parseBody } from "../body.js";
 import { abortWhenClientLeaves } from "../client-gone.js";
 import type { GatewayContext } from "../exchange.js";
@@ -40,9 +38,10 @@ const pullRequestSchema = z.strictObject({
 });
 
 export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Promise<void> {
-  const accepted = ctx.config.auth.adminKeys.map((key) => Buffer.from(key));
+  const { adminKeys } = ctx.config.auth;
+  const accepts = keyMatcher(adminKeys);
   app.addHook("onRequest", async (request) => {
-    if (accepted.length === 0) throw new AdminDisabledError();
+    if (adminKeys.length === 0) throw new AdminDisabledError();
     const header = request.headers[ADMIN_KEY_HEADER];
     const bearer = request.headers.authorization;
     const presented =
@@ -51,8 +50,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: GatewayContext): Pr
         : bearer?.startsWith("Bearer ")
           ? bearer.slice(7).trim()
           : "";
-    const candidate = Buffer.from(presented);
-    if (!accepted.some((key) => key.length === candidate.length && timingSafeEqual(key, candidate))) {
+    if (!accepts(presented)) {
       throw new UnauthorizedError(
         presented === ""
           ? `admin key missing: send one of auth.adminKeys as ${ADMIN_KEY_HEADER}`

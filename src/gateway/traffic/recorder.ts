@@ -7,6 +7,7 @@
  */
 import type { TrafficSeries, TrafficSnapshot } from "../cluster/types.js";
 import { LogHistogram } from "./log-histogram.js";
+import { SecondRing } from "./second-ring.js";
 
 export interface FinishedRequest {
   /** When it finished, ms since the epoch. */
@@ -28,43 +29,32 @@ interface Bucket {
   ttft: LogHistogram;
 }
 
-interface Second {
-  /** Whole seconds since the epoch this slot holds. */
-  second: number;
-  groups: Map<string, Bucket>;
-}
-
 const ALL = "all";
 const nodeKey = (node: string) => `node\u0000${node}`;
 const modelKey = (model: string) => `model\u0000${model}`;
 
 export class TrafficRecorder {
-  readonly #slots: (Second | undefined)[];
+  /** Per second: a bucket per group (the cluster, each node, each model). */
+  readonly #seconds: SecondRing<Map<string, Bucket>>;
   readonly #now: () => number;
 
   /** `maxWindowS`: the longest window a snapshot may ask for. */
   constructor(options: { maxWindowS?: number; now?: () => number } = {}) {
-    this.#slots = new Array(options.maxWindowS ?? 900);
+    this.#seconds = new SecondRing(options.maxWindowS ?? 900, () => new Map());
     this.#now = options.now ?? Date.now;
   }
 
   get maxWindowS(): number {
-    return this.#slots.length;
+    return this.#seconds.size;
   }
 
   record(request: FinishedRequest): void {
-    const second = Math.floor(request.at / 1000);
-    const slotIndex = second % this.#slots.length;
-    let slot = this.#slots[slotIndex];
-    if (slot === undefined || slot.second !== second) {
-      slot = { second, groups: new Map() };
-      this.#slots[slotIndex] = slot;
-    }
+    const groups = this.#seconds.at(Math.floor(request.at / 1000));
     for (const key of [ALL, nodeKey(request.node), modelKey(request.model)]) {
-      let bucket = slot.groups.get(key);
+      let bucket = groups.get(key);
       if (bucket === undefined) {
         bucket = { requests: 0, errors: 0, tokens: 0, latency: new LogHistogram(), ttft: new LogHistogram() };
-        slot.groups.set(key, bucket);
+        groups.set(key, bucket);
       }
       bucket.requests++;
       if (request.status !== 200) bucket.errors++;
@@ -79,7 +69,7 @@ export class TrafficRecorder {
    * last point does not dip), as series of one value per second.
    */
   snapshot(windowS = 300): TrafficSnapshot {
-    const steps = Math.max(1, Math.min(Math.floor(windowS), this.#slots.length));
+    const steps = Math.max(1, Math.min(Math.floor(windowS), this.#seconds.size));
     const lastSecond = Math.floor(this.#now() / 1000) - 1;
     const firstSecond = lastSecond - steps + 1;
     const all = emptySeries(steps);
@@ -87,10 +77,9 @@ export class TrafficRecorder {
     const byModel = new Map<string, TrafficSeries>();
     const totals = { requests: 0, errors: 0, completionTokens: 0 };
     for (let step = 0; step < steps; step++) {
-      const second = firstSecond + step;
-      const slot = this.#slots[((second % this.#slots.length) + this.#slots.length) % this.#slots.length];
-      if (slot === undefined || slot.second !== second) continue;
-      for (const [key, bucket] of slot.groups) {
+      const groups = this.#seconds.get(firstSecond + step);
+      if (groups === undefined) continue;
+      for (const [key, bucket] of groups) {
         let series: TrafficSeries;
         if (key === ALL) {
           series = all;

@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import type { Pool } from "pg";
 import { ConfigError } from "../../errors.js";
+import { inTransaction } from "./transaction.js";
 
 export interface Migration {
   /** 1, 2, 3, ... in order; never renumber or edit one that shipped: add the next. */
@@ -39,9 +40,7 @@ export function migrationLockKey(schema: string): string {
 export async function migrate(pool: Pool, options: MigrateOptions): Promise<number[]> {
   const schema = quoteIdentifier(options.schema);
   const known = [...options.migrations].sort((a, b) => a.version - b.version);
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  return inTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [migrationLockKey(options.schema)]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(
@@ -77,12 +76,6 @@ export async function migrate(pool: Pool, options: MigrateOptions): Promise<numb
       ]);
       ran.push(migration.version);
     }
-    await client.query("COMMIT");
     return ran;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -13,11 +13,10 @@
  * transaction a second later (or before anything that orders by it), so a get never writes.
  * One gateway per file: byte and entry counts are kept in this process.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { ConfigError } from "../../errors.js";
 import { evictionVictims, isExpired } from "../policy.js";
+import { openSqliteFile } from "../sqlite-file.js";
 import { newCounters, type Tier, type TierName, type TierRecord, type TierUsage } from "../tier.js";
 import { checksumOf } from "../value.js";
 import { COLUMNS, type EntryRow, type EntryValues, entryValues, toRecord, upsertSql } from "./sql-rows.js";
@@ -57,16 +56,7 @@ const BATCH = 256;
 const MAX_PENDING_TOUCHES = 10_000;
 
 export async function openSqliteTier(options: SqliteTierOptions): Promise<SqliteTier> {
-  const { default: Database } = await import("better-sqlite3");
-  let db: BetterSqlite3.Database;
-  try {
-    mkdirSync(dirname(options.file), { recursive: true });
-    db = new Database(options.file);
-  } catch (error) {
-    throw new ConfigError(
-      `memory.l2.file ${options.file}: cannot open the SQLite database (${(error as Error).message}); fix the path or its permissions (default: <dataDir>/memory.db)`,
-    );
-  }
+  const db = await openSqliteFile(options.file, { key: "memory.l2.file", fallback: "<dataDir>/memory.db" });
   return new SqliteTier(db, options);
 }
 

@@ -25,6 +25,7 @@ import { EventEmitter } from "node:events";
 import type { Client, Pool, PoolClient } from "pg";
 import type { Migration } from "../postgres/migrations.js";
 import { openMigratedPool } from "../postgres/pool.js";
+import { inTransaction } from "../postgres/transaction.js";
 import type { Metadata } from "./filter.js";
 import { bytesToVector, vectorToBytes } from "./vector-math.js";
 
@@ -285,21 +286,13 @@ export class SharedVectorLog extends EventEmitter<SharedVectorLogEvents> {
     return (this.#listener as unknown as { processID?: number } | undefined)?.processID;
   }
 
-  async #write<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query("BEGIN");
+  #write<T>(body: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, async (client) => {
       await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [this.#lockKey]);
       const result = await body(client);
       await client.query("SELECT pg_notify($1, $2)", [this.channel, this.instanceId]);
-      await client.query("COMMIT");
       return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async #connectListener(): Promise<void> {

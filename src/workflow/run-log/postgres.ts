@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import type { Pool, PoolClient, QueryConfig, QueryResultRow } from "pg";
 import { type Migration, quoteIdentifier } from "../../memory/postgres/migrations.js";
 import { openMigratedPool } from "../../memory/postgres/pool.js";
+import { inTransaction } from "../../memory/postgres/transaction.js";
 import { WorkflowRunExistsError, WorkflowStoreError } from "../errors.js";
 import {
   asChanges,
@@ -288,19 +289,8 @@ export class PostgresRunStore implements RunStore {
     return result.rowCount ?? 0;
   }
 
-  async #transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+  #transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, work);
   }
 
   async #guard<T>(action: string, work: () => Promise<T>): Promise<T> {

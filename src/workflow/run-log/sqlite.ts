@@ -10,10 +10,9 @@
  * again, as if the process had died before it finished. `synchronous = FULL` would fsync each
  * commit, several times slower per step.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { ConfigError } from "../../errors.js";
+import { openSqliteFile } from "../../memory/sqlite-file.js";
 import { WorkflowRunExistsError, WorkflowStoreError } from "../errors.js";
 import {
   asChanges,
@@ -84,16 +83,7 @@ export interface SqliteRunStoreOptions {
 }
 
 export async function openSqliteRunStore(options: SqliteRunStoreOptions): Promise<SqliteRunStore> {
-  const { default: Database } = await import("better-sqlite3");
-  let db: BetterSqlite3.Database;
-  try {
-    mkdirSync(dirname(options.file), { recursive: true });
-    db = new Database(options.file);
-  } catch (error) {
-    throw new ConfigError(
-      `workflow.file ${options.file}: cannot open the SQLite database (${(error as Error).message}); fix the path or its permissions (default: <dataDir>/workflows.db)`,
-    );
-  }
+  const db = await openSqliteFile(options.file, { key: "workflow.file", fallback: "<dataDir>/workflows.db" });
   try {
     return new SqliteRunStore(db, options.file);
   } catch (error) {
